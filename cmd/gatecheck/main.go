@@ -1,0 +1,250 @@
+// Command gatecheck tests API gateways against Amazon API Gateway's
+// documented behaviour.
+//
+//	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR]
+//	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
+//	gatecheck fixture  [--listen ADDR] [--version LABEL]
+//	gatecheck profiles validate FILE…
+//	gatecheck version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gatecheck/gatecheck/fixtures/backend"
+	"github.com/gatecheck/gatecheck/gateway"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/runner"
+)
+
+const usage = `gatecheck — conformance and traffic tests for API gateways
+
+Usage:
+  gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR] [-v]
+                     Run the conformance suites. With no --profile, start the
+                     reference gateway and fixture backend on loopback and
+                     test them (the embedded default).
+  gatecheck serve    [--api FILE --stages FILE] [--listen ADDR] [--stage-var k=v]…
+                     Run the reference gateway (default: the reference API).
+  gatecheck fixture  [--listen ADDR] [--version LABEL]
+                     Run the fixture backend to put behind any gateway.
+  gatecheck profiles validate FILE…
+                     Check target profiles without running anything.
+  gatecheck version
+
+Exit codes of run: 0 passed, 1 conformance failure, 2 configuration error,
+3 target unreachable.
+`
+
+func main() {
+	// Ginkgo runs from this binary: it needs the testing flags registered.
+	testing.Init()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return runner.ExitConfig
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr, logger)
+	case "serve":
+		return cmdServe(args[1:], stderr, logger)
+	case "fixture":
+		return cmdFixture(args[1:], stderr, logger)
+	case "profiles":
+		return cmdProfiles(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "gatecheck", runner.Version())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gatecheck: unknown command %q\n\n%s", args[0], usage)
+	return runner.ExitConfig
+}
+
+// parse parses flags and rejects stray arguments, with one clear message.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gatecheck %s: unexpected argument %q (flags start with --; see gatecheck %s --help)\n", fs.Name(), fs.Arg(0), fs.Name())
+		return false
+	}
+	return true
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	prof := fs.String("profile", "", "target profile (YAML); default: the embedded reference gateway")
+	filter := fs.String("label-filter", "", "run only matching specs, e.g. 'feature:payload-limit' or 'area:errors'")
+	out := fs.String("out", "gatecheck-report", "directory for report.json, junit.xml and summary.md")
+	verbose := fs.Bool("v", false, "verbose Ginkgo output")
+	if !parse(fs, args, stderr) {
+		return runner.ExitConfig
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck run: %v\n", err)
+	}
+	return runner.ExitCode(rep, err)
+}
+
+// stageVars collects repeated --stage-var name=value flags.
+type stageVars map[string]string
+
+func (s stageVars) String() string { return fmt.Sprint(map[string]string(s)) }
+func (s stageVars) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("%q is not name=value", v)
+	}
+	s[name] = value
+	return nil
+}
+
+func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	apiPath := fs.String("api", "", "REST API definition (OpenAPI 3 with x-amazon-apigateway-*); default: the reference API")
+	stagesPath := fs.String("stages", "", "stage file; default: the reference API's stages")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	lambda := fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
+	vars := stageVars{}
+	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
+	if !parse(fs, args, stderr) {
+		return runner.ExitConfig
+	}
+	if (*apiPath == "") != (*stagesPath == "") {
+		fmt.Fprintln(stderr, "gatecheck serve: --api and --stages go together (give both, or neither for the reference API)")
+		return runner.ExitConfig
+	}
+	var (
+		api    *restapi.API
+		stages []restapi.Stage
+		err    error
+	)
+	if *apiPath == "" {
+		api, stages, err = runner.LoadReference()
+	} else {
+		api, err = restapi.LoadFile(*apiPath)
+		if err == nil {
+			stages, err = restapi.LoadStageFile(*stagesPath)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
+		return runner.ExitConfig
+	}
+	if problems := restapi.ValidateStageVariables("--stage-var", vars); len(problems) > 0 {
+		fmt.Fprintf(stderr, "gatecheck serve: %s\n", strings.Join(problems, "; "))
+		return runner.ExitConfig
+	}
+	for i := range stages {
+		merged := map[string]string{}
+		for k, v := range stages[i].Variables {
+			merged[k] = v
+		}
+		for k, v := range vars {
+			merged[k] = v
+		}
+		stages[i].Variables = merged
+	}
+	gw, err := gateway.New(api, stages, gateway.Options{LambdaEndpoint: *lambda, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
+		return runner.ExitConfig
+	}
+	defer gw.Close()
+	names := make([]string, len(stages))
+	for i, s := range stages {
+		names[i] = s.StageName
+	}
+	return serveHTTP(*listen, gw, stderr, logger, "reference gateway", "api", api.Name, "stages", strings.Join(names, ","))
+}
+
+func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
+	fs := flag.NewFlagSet("fixture", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
+	version := fs.String("version", "v1", "version label stamped on every response")
+	if !parse(fs, args, stderr) {
+		return runner.ExitConfig
+	}
+	b := backend.New(backend.Options{Version: *version, Logger: logger})
+	return serveHTTP(*listen, b, stderr, logger, "fixture backend", "version", *version)
+}
+
+// serveHTTP serves h until SIGINT/SIGTERM, then shuts down gracefully.
+func serveHTTP(addr string, h http.Handler, stderr io.Writer, logger *slog.Logger, what string, attrs ...any) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck: --listen %s: %v\n", addr, err)
+		return runner.ExitConfig
+	}
+	srv := runner.NewServer(h)
+	logger.Info(what+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "gatecheck: %v\n", err)
+			return 1
+		}
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+		logger.Info(what + " stopped")
+	}
+	return 0
+}
+
+func cmdProfiles(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 || args[0] != "validate" {
+		fmt.Fprintln(stderr, "usage: gatecheck profiles validate FILE…")
+		return runner.ExitConfig
+	}
+	code := 0
+	for _, path := range args[1:] {
+		p, err := profile.LoadFile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = runner.ExitConfig
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s; features: %s)\n", path, p.Name, strings.Join(p.Claimed(), ", "))
+	}
+	return code
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

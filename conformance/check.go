@@ -1,0 +1,167 @@
+// Package conformance is the core of gatecheck's harness. A conformance check
+// is declared like a Kubernetes Gateway API conformance test: a short name,
+// the feature it needs, the section of the behaviour spec it traces to, a
+// description of the documented behaviour, and the check itself.
+//
+// The same Check value runs two ways: as a Ginkgo spec (Area registers it in
+// the Ginkgo tree, labelled by feature and area) and directly through Run,
+// which the deviation tests use to prove each check fails against a gateway
+// that deviates.
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/onsi/gomega"
+)
+
+// Check is one conformance check.
+type Check struct {
+	Name        string // short, unique, CamelCase: "IntegrationTimeoutExceeded"
+	Feature     string // the profile feature it needs: "integration-timeout"
+	Section     string // behaviour spec section: "§1.1"
+	Description string // the documented behaviour, one sentence
+	// Needs lists fixture roles (profile routes) and capabilities the check
+	// needs beyond its feature, e.g. "route:delay" or "fixture-counters";
+	// when the profile lacks one the check is skipped with the reason.
+	Needs []string
+	Test  func(t *T)
+}
+
+// T is what a check receives: Gomega assertions that fail the check, the
+// target under test and a context bounded by the profile's spec timeout.
+type T struct {
+	gomega.Gomega
+	Ctx    context.Context
+	Target *Target
+	logf   func(format string, args ...any)
+	skip   func(reason string)
+}
+
+// Logf records progress (Ginkgo's By, or the test log).
+func (t *T) Logf(format string, args ...any) { t.logf(format, args...) }
+
+// Skipf stops the check as skipped, with the reason.
+func (t *T) Skipf(format string, args ...any) { t.skip(fmt.Sprintf(format, args...)) }
+
+// Area groups the checks of one behaviour area (one spec file).
+type Area struct {
+	Name   string // label value: "timeouts"
+	Title  string // heading: "Integration timeout"
+	Checks []Check
+}
+
+var (
+	registryMu sync.Mutex
+	registry   = map[string]registered{}
+)
+
+type registered struct {
+	Check
+	Area string
+}
+
+func register(area string, c Check) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if c.Name == "" || c.Feature == "" || c.Section == "" || c.Description == "" || c.Test == nil {
+		panic(fmt.Sprintf("conformance: check %q in area %q must set Name, Feature, Section, Description and Test", c.Name, area))
+	}
+	if _, dup := registry[c.Name]; dup {
+		panic("conformance: duplicate check name " + c.Name)
+	}
+	registry[c.Name] = registered{Check: c, Area: area}
+}
+
+// Lookup returns a registered check and its area.
+func Lookup(name string) (Check, string, bool) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	r, ok := registry[name]
+	return r.Check, r.Area, ok
+}
+
+// Checks lists every registered check name, sorted.
+func Checks() []string {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Outcome of running a check outside Ginkgo.
+var (
+	ErrUnsupported = errors.New("unsupported")
+	ErrSkipped     = errors.New("skipped")
+)
+
+// Failure is a check's failure outside Ginkgo.
+type Failure struct{ Message string }
+
+func (f *Failure) Error() string { return f.Message }
+
+type stop struct{ err error }
+
+// Run runs one check against target outside Ginkgo and returns nil when it
+// passes, a *Failure when an assertion fails (or it panics), or an error
+// wrapping ErrUnsupported / ErrSkipped.
+func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)) (err error) {
+	if reason := target.Unmet(c); reason != "" {
+		if !target.Profile.Supports(c.Feature) {
+			return fmt.Errorf("%w: %s", ErrUnsupported, reason)
+		}
+		return fmt.Errorf("%w: %s", ErrSkipped, reason)
+	}
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	ctx, cancel := context.WithTimeout(ctx, target.Profile.Waits.Spec)
+	defer cancel()
+	g := gomega.NewGomega(func(message string, _ ...int) { panic(stop{&Failure{Message: message}}) })
+	t := &T{Gomega: g, Ctx: ctx, Target: target, logf: logf, skip: func(reason string) { panic(stop{fmt.Errorf("%w: %s", ErrSkipped, reason)}) }}
+	defer func() {
+		if r := recover(); r != nil {
+			if s, ok := r.(stop); ok {
+				err = s.err
+				return
+			}
+			err = &Failure{Message: fmt.Sprintf("panic: %v", r)}
+		}
+	}()
+	c.Test(t)
+	return nil
+}
+
+// SpecText is the Ginkgo spec text for a check.
+func SpecText(c Check) string {
+	return c.Name + ": " + strings.TrimSuffix(c.Description, ".") + " (" + c.Section + ")"
+}
+
+// Do sends r to the target; a transport error fails the check.
+func (t *T) Do(r Request) *Response {
+	resp, err := t.Target.Do(t.Ctx, r)
+	t.Expect(err).NotTo(gomega.HaveOccurred(), "%s %s", r.Method, r.URL)
+	return resp
+}
+
+// Get is Do for a GET with optional headers.
+func (t *T) Get(url string, header http.Header) *Response {
+	return t.Do(Request{URL: url, Header: header})
+}
+
+// Invocations returns how many requests carrying scope reached the fixture.
+func (t *T) Invocations(scope string) int64 {
+	n, err := t.Target.Invocations(t.Ctx, scope)
+	t.Expect(err).NotTo(gomega.HaveOccurred(), "reading the fixture's invocation counters")
+	return n
+}

@@ -1,0 +1,87 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+)
+
+var (
+	targetMu    sync.Mutex
+	current     *Target
+	suiteReport types.Report
+)
+
+// SetTarget sets the target the Ginkgo specs run against. Call before RunSpecs.
+func SetTarget(t *Target) {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	current = t
+}
+
+func currentTarget() *Target {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	return current
+}
+
+// LastSuiteReport returns the Ginkgo report of the suite that just ran.
+func LastSuiteReport() types.Report {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	return suiteReport
+}
+
+var _ = ginkgo.ReportAfterSuite("gatecheck report", func(r ginkgo.Report) {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	suiteReport = r
+})
+
+// Register adds an area's checks to the Ginkgo tree: a Describe labelled
+// area:<name> holding one It per check labelled feature:<feature>. Spec
+// files call it as `var _ = conformance.Register(conformance.Area{…})`.
+func Register(a Area) bool {
+	for _, c := range a.Checks {
+		register(a.Name, c)
+	}
+	ginkgo.Describe(a.Title, ginkgo.Label("area:"+a.Name), func() {
+		for _, c := range a.Checks {
+			ginkgo.It(SpecText(c), ginkgo.Label("feature:"+c.Feature), func(ctx ginkgo.SpecContext) {
+				runInGinkgo(ctx, c)
+			})
+		}
+	})
+	return true
+}
+
+// UnsupportedPrefix starts the skip message of a spec whose feature the
+// profile does not claim; the runner reports those as "unsupported".
+const UnsupportedPrefix = "unsupported: "
+
+func runInGinkgo(ctx context.Context, c Check) {
+	target := currentTarget()
+	if target == nil {
+		ginkgo.Fail("gatecheck: no target set; run through `gatecheck run` or conformance.SetTarget")
+	}
+	if reason := target.Unmet(c); reason != "" {
+		if !target.Profile.Supports(c.Feature) {
+			ginkgo.Skip(UnsupportedPrefix + reason)
+		}
+		ginkgo.Skip(reason)
+	}
+	ctx, cancel := context.WithTimeout(ctx, target.Profile.Waits.Spec)
+	defer cancel()
+	t := &T{
+		Gomega: gomega.NewGomega(ginkgo.Fail),
+		Ctx:    ctx,
+		Target: target,
+		logf:   func(format string, args ...any) { ginkgo.By(fmt.Sprintf(format, args...)) },
+		skip:   func(reason string) { ginkgo.Skip(reason) },
+	}
+	c.Test(t)
+}

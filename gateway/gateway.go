@@ -1,0 +1,102 @@
+// Package gateway is the reference gateway: a faithful, fast emulation of
+// Amazon API Gateway REST APIs, built as a pipeline of small http.Handler
+// stages, one package per feature. New composes them; read it top to bottom
+// to follow a request.
+package gateway
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
+	"github.com/gatecheck/gatecheck/gateway/integration"
+	"github.com/gatecheck/gatecheck/gateway/payload"
+	"github.com/gatecheck/gatecheck/gateway/requestid"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/gateway/routing"
+	"github.com/gatecheck/gatecheck/gateway/validation"
+)
+
+// Options tune the gateway; the zero value is API Gateway's defaults.
+type Options struct {
+	// Clock drives integration timeouts and request times. Default: real time.
+	Clock clockwork.Clock
+	// LambdaEndpoint is the Lambda Invoke API base URL for aws_proxy
+	// integrations (like AWS_ENDPOINT_URL_LAMBDA), e.g. http://127.0.0.1:9090.
+	LambdaEndpoint string
+	// MaxPayloadBytes overrides the 10 MB request payload limit (spec §2).
+	MaxPayloadBytes int64
+	// Transport for backend calls. Default: a pooled transport tuned for a
+	// gateway (many idle connections per backend, no compression).
+	Transport http.RoundTripper
+	Logger    *slog.Logger
+}
+
+// Gateway serves one REST API on its stages.
+type Gateway struct {
+	handler   http.Handler
+	transport *http.Transport // owned, closed by Close; nil if supplied by the caller
+}
+
+// New builds the gateway for api and stages (both already validated).
+func New(api *restapi.API, stages []restapi.Stage, opts Options) (*Gateway, error) {
+	if api == nil || len(stages) == 0 {
+		return nil, errors.New("gateway: an API and at least one stage are required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
+	}
+	if opts.MaxPayloadBytes == 0 {
+		opts.MaxPayloadBytes = payload.MaxBytes
+	}
+	g := &Gateway{}
+	if opts.Transport == nil {
+		g.transport = NewTransport()
+		opts.Transport = g.transport
+	}
+	responder := gatewayresponse.New(api)
+
+	// The pipeline, outermost first, in the order API Gateway applies it.
+	var h http.Handler
+	h = &integration.Stage{ // 5. call the integration under its timeout and map the response
+		Clock:          opts.Clock,
+		Client:         &http.Client{Transport: opts.Transport, CheckRedirect: noRedirects},
+		Responder:      responder,
+		LambdaEndpoint: opts.LambdaEndpoint,
+	}
+	h = &validation.Stage{Responder: responder, Next: h}                              // 4. request validator
+	h = routing.New(api, stages, responder, h)                                        // 3. stage, resource, method
+	h = &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: h} // 2. 10 MB limit, buffer body
+	h = &requestid.Stage{Clock: opts.Clock, Next: h}                                  // 1. request ids on every response
+	g.handler = h
+	return g, nil
+}
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Close releases idle backend connections.
+func (g *Gateway) Close() {
+	if g.transport != nil {
+		g.transport.CloseIdleConnections()
+	}
+}
+
+// NewTransport returns the backend transport the gateway uses by default.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:               nil, // never send integration traffic through an environment proxy
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 512,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+}
+
+// noRedirects returns redirects to the client as API Gateway does.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

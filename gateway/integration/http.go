@@ -1,0 +1,255 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
+	"github.com/gatecheck/gatecheck/gateway/mapping"
+	"github.com/gatecheck/gatecheck/gateway/request"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+)
+
+// hopHeaders are connection-level headers that never cross the gateway.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// remapped are backend response headers API Gateway renames to
+// x-amzn-Remapped-<name> so they cannot collide with its own (spec §9:
+// the backend's x-amzn-RequestId arrives as x-amzn-Remapped-x-amzn-RequestId).
+var remapped = map[string]bool{"X-Amzn-Requestid": true, "X-Amz-Apigw-Id": true, "Server": true, "Date": true, "Www-Authenticate": true, "Authorization": true}
+
+var pathVarRE = regexp.MustCompile(`\{([A-Za-z0-9_.-]+)\}`)
+
+// httpProxy forwards the request as it came: method, headers, query, body.
+func (s *Stage) httpProxy(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
+	env := &mapping.Env{Request: r, Ctx: c}
+	u, err := backendURL(in, env, r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	method := in.HTTPMethod
+	if method == restapi.AnyMethod {
+		method = r.Method
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(c.Body))
+	if err != nil {
+		return nil, fail(gatewayresponse.APIConfigurationError, err)
+	}
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
+	for _, h := range hopHeaders {
+		req.Header.Del(h)
+	}
+	if strings.HasPrefix(req.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+		req.Header.Del("Authorization") // SigV4 headers are dropped before the backend (spec §9)
+	}
+	s.commonHeaders(req, r, c, in, env)
+	res, err := s.do(req)
+	if err != nil {
+		return nil, err
+	}
+	res.header = responseHeaders(res.header)
+	return res, nil
+}
+
+// httpCustom is the non-proxy HTTP integration: only mapped parameters reach
+// the backend, the body goes through the request templates, and the response
+// goes through the integration responses.
+func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
+	env := &mapping.Env{Request: r, Ctx: c}
+	body, err := requestBody(in, env, r)
+	if err != nil {
+		return nil, err
+	}
+	u, err := backendURL(in, env, "")
+	if err != nil {
+		return nil, err
+	}
+	method := in.HTTPMethod
+	if method == restapi.AnyMethod {
+		method = r.Method
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), strings.NewReader(body))
+	if err != nil {
+		return nil, fail(gatewayresponse.APIConfigurationError, err)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	s.commonHeaders(req, r, c, in, env)
+	res, err := s.do(req)
+	if err != nil {
+		return nil, err
+	}
+	return mapResponse(in, env, res, strconv.Itoa(res.status))
+}
+
+func (s *Stage) commonHeaders(req, r *http.Request, c *request.Context, in *restapi.Integration, env *mapping.Env) {
+	req.Header.Set(request.HeaderTraceID, c.TraceID)
+	if c.SourceIP != "" {
+		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+			req.Header.Set("X-Forwarded-For", prior+", "+c.SourceIP)
+		} else {
+			req.Header.Set("X-Forwarded-For", c.SourceIP)
+		}
+	}
+	for target, src := range in.RequestParameters {
+		if name, ok := strings.CutPrefix(target, "integration.request.header."); ok {
+			if v, ok := env.Resolve(src); ok {
+				req.Header.Set(name, v)
+			}
+		}
+	}
+}
+
+// backendURL renders the integration URI: stage variables, then {path}
+// variables from requestParameters (integration.request.path.X) or, when
+// unmapped, the method's path parameter of the same name; then mapped query
+// strings and, for proxies, the client's query.
+func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (*url.URL, error) {
+	raw := env.Render(in.URI)
+	raw = pathVarRE.ReplaceAllStringFunc(raw, func(m string) string {
+		name := m[1 : len(m)-1]
+		v, ok := env.Ctx.PathParams[name]
+		if src, mapped := in.RequestParameters["integration.request.path."+name]; mapped {
+			v, ok = env.Resolve(src)
+		}
+		if !ok {
+			return m
+		}
+		segs := strings.Split(v, "/")
+		for i := range segs {
+			segs[i] = url.PathEscape(segs[i])
+		}
+		return strings.Join(segs, "/")
+	})
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		if err == nil {
+			err = errors.New("no host")
+		}
+		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("invalid integration endpoint "+raw+": "+err.Error()))
+	}
+	q := u.RawQuery
+	add := func(part string) {
+		if part == "" {
+			return
+		}
+		if q != "" {
+			q += "&"
+		}
+		q += part
+	}
+	for target, src := range in.RequestParameters {
+		if name, ok := strings.CutPrefix(target, "integration.request.querystring."); ok {
+			if v, ok := env.Resolve(src); ok {
+				add(url.QueryEscape(name) + "=" + url.QueryEscape(v))
+			}
+		}
+	}
+	add(clientQuery)
+	u.RawQuery = q
+	return u, nil
+}
+
+func responseHeaders(in http.Header) http.Header {
+	out := make(http.Header, len(in))
+	for k, v := range in {
+		ck := http.CanonicalHeaderKey(k)
+		switch {
+		case ck == "Content-Length":
+		case remapped[ck]:
+			out[request.RemappedPrefix+k] = v
+		default:
+			out[k] = v
+		}
+	}
+	for _, h := range hopHeaders {
+		out.Del(h)
+	}
+	return out
+}
+
+// requestBody applies the request template for the request's content type
+// under the passthrough behaviour (DG: WHEN_NO_MATCH is the default).
+func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (string, error) {
+	ct := r.Header.Get("Content-Type")
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	if ct == "" {
+		ct = request.DefaultMediaType
+	}
+	if tmpl, ok := in.RequestTemplates[ct]; ok {
+		return env.Render(tmpl), nil
+	}
+	switch in.PassthroughBehavior {
+	case "NEVER":
+		return "", fail(gatewayresponse.UnsupportedMediaType, nil)
+	case "WHEN_NO_TEMPLATES":
+		if len(in.RequestTemplates) > 0 {
+			return "", fail(gatewayresponse.UnsupportedMediaType, nil)
+		}
+	}
+	return string(env.Ctx.Body), nil
+}
+
+// mapResponse selects the integration response whose selection pattern
+// matches key (the backend status for HTTP, the mock's statusCode) or the
+// default one, and renders it. With none, API Gateway fails with a
+// configuration error ("No match for output mapping").
+func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key string) (*result, error) {
+	var chosen *restapi.IntegrationResponse
+	for pattern, ir := range in.Responses {
+		if pattern == "default" {
+			continue
+		}
+		if ok, _ := regexp.MatchString("^(?:"+pattern+")$", key); ok {
+			ir := ir
+			chosen = &ir
+			break
+		}
+	}
+	if chosen == nil {
+		if ir, ok := in.Responses["default"]; ok {
+			chosen = &ir
+		}
+	}
+	if chosen == nil {
+		res.body.Reset()
+		bufPool.Put(res.body)
+		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("no match for output mapping and no default output mapping"))
+	}
+	status, _ := strconv.Atoi(chosen.StatusCode)
+	out := http.Header{}
+	renv := *env
+	renv.IntegrationHeaders = res.header
+	renv.IntegrationBody = res.body.Bytes()
+	for target, src := range chosen.ResponseParameters {
+		if name, ok := strings.CutPrefix(target, "method.response.header."); ok {
+			if v, ok := renv.Resolve(src); ok {
+				out.Set(name, v)
+			}
+		}
+	}
+	if tmpl, ok := chosen.ResponseTemplates[request.DefaultMediaType]; ok {
+		ctx := *env.Ctx
+		ctx.Body = res.body.Bytes()
+		renv.Ctx = &ctx
+		rendered := renv.Render(tmpl)
+		res.body.Reset()
+		res.body.WriteString(rendered)
+		out.Set("Content-Type", request.DefaultMediaType)
+	} else if ct := res.header.Get("Content-Type"); ct != "" {
+		out.Set("Content-Type", ct)
+	}
+	res.status, res.header = status, out
+	return res, nil
+}

@@ -1,0 +1,300 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
+	"github.com/gatecheck/gatecheck/gateway/mapping"
+	"github.com/gatecheck/gatecheck/gateway/request"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+)
+
+// proxyEvent is API Gateway's REST Lambda proxy input (format 1.0).
+type proxyEvent struct {
+	Resource                        string              `json:"resource"`
+	Path                            string              `json:"path"`
+	HTTPMethod                      string              `json:"httpMethod"`
+	Headers                         map[string]string   `json:"headers"`
+	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
+	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
+	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+	PathParameters                  map[string]string   `json:"pathParameters"`
+	StageVariables                  map[string]string   `json:"stageVariables"`
+	RequestContext                  eventContext        `json:"requestContext"`
+	Body                            *string             `json:"body"`
+	IsBase64Encoded                 bool                `json:"isBase64Encoded"`
+}
+
+type eventContext struct {
+	ResourcePath      string        `json:"resourcePath"`
+	HTTPMethod        string        `json:"httpMethod"`
+	Path              string        `json:"path"`
+	Stage             string        `json:"stage"`
+	RequestID         string        `json:"requestId"`
+	ExtendedRequestID string        `json:"extendedRequestId"`
+	RequestTimeEpoch  int64         `json:"requestTimeEpoch"`
+	Protocol          string        `json:"protocol"`
+	Identity          eventIdentity `json:"identity"`
+}
+
+type eventIdentity struct {
+	SourceIP  string `json:"sourceIp"`
+	UserAgent string `json:"userAgent"`
+}
+
+// lambdaProxy invokes the function through the Lambda Invoke API and maps
+// its proxy result; a malformed result is a 502 (spec §9).
+func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
+	env := &mapping.Env{Request: r, Ctx: c}
+	uri := env.Render(in.URI)
+	_, fn, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
+	fn = strings.TrimSuffix(fn, "/invocations")
+	if s.LambdaEndpoint == "" || fn == "" {
+		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("no Lambda endpoint configured"))
+	}
+	event, err := json.Marshal(newEvent(r, c))
+	if err != nil {
+		return nil, fail(gatewayresponse.APIConfigurationError, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(s.LambdaEndpoint, "/")+"/2015-03-31/functions/"+url.PathEscape(fn)+"/invocations", bytes.NewReader(event))
+	if err != nil {
+		return nil, fail(gatewayresponse.APIConfigurationError, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(request.HeaderTraceID, c.TraceID)
+	res, err := s.do(req)
+	if err != nil {
+		// AWS records a failed Lambda invocation as a 500 (spec §9, §13.12).
+		var f *failure
+		if errors.As(err, &f) && f.typ == gatewayresponse.IntegrationFailure {
+			f.typ = gatewayresponse.APIConfigurationError
+		}
+		return nil, err
+	}
+	defer func() { res.body.Reset(); bufPool.Put(res.body) }()
+	if res.status/100 != 2 {
+		return nil, fail(gatewayresponse.APIConfigurationError, fmt.Errorf("lambda invoke returned %d", res.status))
+	}
+	if res.header.Get("X-Amz-Function-Error") != "" {
+		return nil, fail(gatewayresponse.LambdaProxyMalformed, errors.New("function error"))
+	}
+	pr, err := ParseProxyResult(res.body.Bytes())
+	if err != nil {
+		return nil, fail(gatewayresponse.LambdaProxyMalformed, err)
+	}
+	out := &result{status: pr.StatusCode, header: pr.Header, body: newBuffer([]byte(pr.Body))}
+	if pr.IsBase64Encoded && binaryAccepted(c.API, r) {
+		if dec, err := base64.StdEncoding.DecodeString(pr.Body); err == nil {
+			out.body.Reset()
+			out.body.Write(dec)
+		}
+	}
+	out.header[request.HeaderTraceID] = []string{c.TraceID}
+	return out, nil
+}
+
+func newEvent(r *http.Request, c *request.Context) *proxyEvent {
+	ev := &proxyEvent{
+		Resource:       c.Method.ResourcePath,
+		Path:           strings.TrimPrefix(r.URL.Path, "/"+c.Stage.StageName),
+		HTTPMethod:     r.Method,
+		PathParameters: nil,
+		StageVariables: nil,
+		RequestContext: eventContext{
+			ResourcePath: c.Method.ResourcePath, HTTPMethod: r.Method, Path: r.URL.Path, Stage: c.Stage.StageName,
+			RequestID: c.ID, ExtendedRequestID: c.ExtendedID, RequestTimeEpoch: c.Start.UnixMilli(), Protocol: "HTTP/1.1",
+			Identity: eventIdentity{SourceIP: c.SourceIP, UserAgent: r.UserAgent()},
+		},
+	}
+	if len(r.Header) > 0 {
+		ev.Headers, ev.MultiValueHeaders = map[string]string{}, map[string][]string{}
+		for k, v := range r.Header {
+			ev.Headers[k] = v[len(v)-1]
+			ev.MultiValueHeaders[k] = v
+		}
+		ev.Headers[request.HeaderTraceID] = c.TraceID
+		ev.MultiValueHeaders[request.HeaderTraceID] = []string{c.TraceID}
+	}
+	if q := r.URL.Query(); len(q) > 0 {
+		ev.QueryStringParameters, ev.MultiValueQueryStringParameters = map[string]string{}, q
+		for k, v := range q {
+			ev.QueryStringParameters[k] = v[len(v)-1]
+		}
+	}
+	if len(c.PathParams) > 0 {
+		ev.PathParameters = c.PathParams
+	}
+	if len(c.StageVariables) > 0 {
+		ev.StageVariables = c.StageVariables
+	}
+	if c.Body != nil {
+		var body string
+		if utf8.Valid(c.Body) {
+			body = string(c.Body)
+		} else {
+			body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(c.Body), true
+		}
+		ev.Body = &body
+	}
+	return ev
+}
+
+// ProxyResult is a validated Lambda proxy result.
+type ProxyResult struct {
+	StatusCode      int
+	Header          http.Header // exact-case names
+	Body            string
+	IsBase64Encoded bool
+}
+
+var proxyResultKeys = []string{"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+
+// ParseProxyResult validates a Lambda proxy result the way API Gateway does
+// (spec §9, recorded against AWS): the result must be a non-empty JSON object
+// with only the known keys; statusCode is a number or a numeric string and
+// defaults to 200; multiValueHeaders values must be lists; headers and
+// multiValueHeaders for the same name merge as "multi, solo".
+func ParseProxyResult(b []byte) (*ProxyResult, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data after the result")
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("result is a %T, not an object", raw)
+	}
+	if len(obj) == 0 {
+		return nil, errors.New("result is an empty object")
+	}
+	for k := range obj {
+		if !slices.Contains(proxyResultKeys, k) {
+			return nil, fmt.Errorf("unknown key %q", k)
+		}
+	}
+	pr := &ProxyResult{StatusCode: http.StatusOK, Header: http.Header{}}
+	if v, ok := obj["statusCode"]; ok && v != nil {
+		code, err := statusCode(v)
+		if err != nil {
+			return nil, err
+		}
+		pr.StatusCode = code
+	}
+	solo := map[string]string{}
+	if v, ok := obj["headers"]; ok && v != nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errors.New("headers is not an object")
+		}
+		for k, hv := range m {
+			s, err := scalar(hv)
+			if err != nil {
+				return nil, fmt.Errorf("headers.%s: %w", k, err)
+			}
+			solo[k] = s
+		}
+	}
+	if v, ok := obj["multiValueHeaders"]; ok && v != nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errors.New("multiValueHeaders is not an object")
+		}
+		for k, hv := range m {
+			list, ok := hv.([]any)
+			if !ok {
+				return nil, fmt.Errorf("multiValueHeaders.%s is not a list", k)
+			}
+			vals := make([]string, 0, len(list)+1)
+			for _, item := range list {
+				s, err := scalar(item)
+				if err != nil {
+					return nil, fmt.Errorf("multiValueHeaders.%s: %w", k, err)
+				}
+				vals = append(vals, s)
+			}
+			if s, ok := solo[k]; ok {
+				vals = []string{strings.Join(append(vals, s), ", ")}
+				delete(solo, k)
+			}
+			pr.Header[k] = vals
+		}
+	}
+	for k, s := range solo {
+		pr.Header[k] = []string{s}
+	}
+	if v, ok := obj["body"]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok {
+			return nil, errors.New("body is not a string")
+		}
+		pr.Body = s
+	}
+	if v, ok := obj["isBase64Encoded"]; ok && v != nil {
+		bv, ok := v.(bool)
+		if !ok {
+			return nil, errors.New("isBase64Encoded is not a boolean")
+		}
+		pr.IsBase64Encoded = bv
+	}
+	return pr, nil
+}
+
+func statusCode(v any) (int, error) {
+	var s string
+	switch t := v.(type) {
+	case json.Number:
+		s = t.String()
+	case string:
+		s = t
+	default:
+		return 0, fmt.Errorf("statusCode is a %T", v)
+	}
+	code, err := strconv.Atoi(s)
+	if err != nil || code < 100 || code > 599 {
+		return 0, fmt.Errorf("statusCode %q is not an HTTP status", s)
+	}
+	return code, nil
+}
+
+func scalar(v any) (string, error) {
+	switch t := v.(type) {
+	case string:
+		return t, nil
+	case json.Number:
+		return t.String(), nil
+	case bool:
+		return strconv.FormatBool(t), nil
+	}
+	return "", fmt.Errorf("value is a %T, not a string", v)
+}
+
+// binaryAccepted reports whether the API's binary media types cover the
+// request's Accept type, in which case a base64 body is decoded.
+func binaryAccepted(api *restapi.API, r *http.Request) bool {
+	if api == nil || len(api.BinaryMediaTypes) == 0 {
+		return false
+	}
+	accept, _, _ := strings.Cut(r.Header.Get("Accept"), ",")
+	accept = strings.TrimSpace(accept)
+	for _, t := range api.BinaryMediaTypes {
+		if t == "*/*" || t == accept {
+			return true
+		}
+	}
+	return false
+}

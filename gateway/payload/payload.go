@@ -1,0 +1,59 @@
+// Package payload enforces API Gateway's request payload limit (10 MB,
+// spec §2) and buffers the body for the integration, as API Gateway does.
+// A body over the limit gets 413 whether it is announced by Content-Length
+// or streamed chunked, and the backend is never invoked.
+package payload
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+
+	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
+	"github.com/gatecheck/gatecheck/gateway/request"
+)
+
+// MaxBytes is API Gateway's REST payload limit: 10 MB = 10,485,760 bytes.
+// A body of exactly MaxBytes is accepted (the boundary is UNCONFIRMED on
+// AWS, spec §14; we take the limit as inclusive).
+const MaxBytes = 10 << 20
+
+// Limit is the payload stage.
+type Limit struct {
+	MaxBytes  int64
+	Responder *gatewayresponse.Responder
+	Next      http.Handler
+}
+
+func (l *Limit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > l.MaxBytes {
+		l.tooLarge(w, r)
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		size := r.ContentLength
+		if size < 0 || size > l.MaxBytes {
+			size = 512
+		}
+		buf := bytes.NewBuffer(make([]byte, 0, size+1))
+		n, err := buf.ReadFrom(io.LimitReader(r.Body, l.MaxBytes+1))
+		if n > l.MaxBytes {
+			l.tooLarge(w, r)
+			return
+		}
+		if err != nil {
+			// The client went away or sent a broken chunked encoding.
+			w.Header().Set("Connection", "close")
+			l.Responder.Write(w, r, gatewayresponse.BadRequestBody, "Invalid request body")
+			return
+		}
+		request.From(r.Context()).Body = buf.Bytes()
+	}
+	l.Next.ServeHTTP(w, r)
+}
+
+func (l *Limit) tooLarge(w http.ResponseWriter, r *http.Request) {
+	// The rest of the body is not read; close so the connection is not reused.
+	w.Header().Set("Connection", "close")
+	l.Responder.Write(w, r, gatewayresponse.RequestTooLarge, "")
+}

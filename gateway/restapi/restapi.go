@@ -1,0 +1,164 @@
+// Package restapi loads a REST API definition (OpenAPI 3 with API Gateway's
+// x-amazon-apigateway-* extensions) and stage files, and validates them the
+// way API Gateway does at import time: every problem is reported at once with
+// the file, the field and the fix.
+package restapi
+
+import (
+	"fmt"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"slices"
+	"strings"
+)
+
+// Integration types, as written in x-amazon-apigateway-integration.type.
+const (
+	HTTPProxy = "http_proxy"
+	HTTP      = "http"
+	Mock      = "mock"
+	AWSProxy  = "aws_proxy"
+)
+
+// AnyMethod is the method key for x-amazon-apigateway-any-method.
+const AnyMethod = "ANY"
+
+// Integration timeouts (spec §1.1): 50–29,000 ms, default 29,000 ms.
+const (
+	MinTimeoutMillis     = 50
+	MaxTimeoutMillis     = 29000
+	DefaultTimeoutMillis = 29000
+)
+
+// API is a loaded, validated REST API definition.
+type API struct {
+	Name   string // info.title
+	Source string // file it was loaded from
+	// Resources in declaration order. Paths are templates like /items/{id} or /proxy/{proxy+}.
+	Resources        []*Resource
+	GatewayResponses map[string]GatewayResponse // keyed by response type, e.g. DEFAULT_4XX
+	BinaryMediaTypes []string
+}
+
+// Resource is one path of the API and the methods declared on it.
+type Resource struct {
+	Path    string
+	Methods map[string]*Method // upper-case HTTP method or AnyMethod
+}
+
+// Method is one operation and how it is integrated.
+type Method struct {
+	HTTPMethod   string
+	ResourcePath string
+	Integration  Integration
+	// Parameters declared by the operation; Required ones are enforced only
+	// when Validator.ValidateRequestParameters is set (as in API Gateway).
+	Parameters []Parameter
+	Validator  *RequestValidator // nil: no request validation
+	// BodySchema is the schema of the application/json request body,
+	// enforced when Validator.ValidateRequestBody.
+	BodySchema     *openapi3.Schema
+	APIKeyRequired bool
+}
+
+// Parameter is a method request parameter.
+type Parameter struct {
+	In       string // "path", "query" or "header"
+	Name     string
+	Required bool
+}
+
+// Integration mirrors x-amazon-apigateway-integration.
+type Integration struct {
+	Type                string                         `json:"type"`
+	HTTPMethod          string                         `json:"httpMethod"`
+	URI                 string                         `json:"uri"`
+	TimeoutInMillis     *int                           `json:"timeoutInMillis"`
+	PassthroughBehavior string                         `json:"passthroughBehavior"`
+	RequestParameters   map[string]string              `json:"requestParameters"`
+	RequestTemplates    map[string]string              `json:"requestTemplates"`
+	Responses           map[string]IntegrationResponse `json:"responses"`
+	CacheKeyParameters  []string                       `json:"cacheKeyParameters"`
+	CacheNamespace      string                         `json:"cacheNamespace"`
+	ContentHandling     string                         `json:"contentHandling"`
+	ConnectionType      string                         `json:"connectionType"`
+	Credentials         string                         `json:"credentials"`
+}
+
+// Timeout returns the integration timeout in milliseconds, applying the default.
+func (i Integration) Timeout() int {
+	if i.TimeoutInMillis == nil {
+		return DefaultTimeoutMillis
+	}
+	return *i.TimeoutInMillis
+}
+
+// IntegrationResponse mirrors one entry of x-amazon-apigateway-integration.responses.
+type IntegrationResponse struct {
+	StatusCode         string            `json:"statusCode"`
+	ResponseParameters map[string]string `json:"responseParameters"`
+	ResponseTemplates  map[string]string `json:"responseTemplates"`
+	ContentHandling    string            `json:"contentHandling"`
+}
+
+// GatewayResponse mirrors one entry of x-amazon-apigateway-gateway-responses.
+type GatewayResponse struct {
+	StatusCode         *int              // nil: not customised
+	ResponseParameters map[string]string `json:"responseParameters"`
+	ResponseTemplates  map[string]string `json:"responseTemplates"`
+}
+
+// RequestValidator mirrors one entry of x-amazon-apigateway-request-validators.
+type RequestValidator struct {
+	Name                      string
+	ValidateRequestBody       bool `json:"validateRequestBody"`
+	ValidateRequestParameters bool `json:"validateRequestParameters"`
+}
+
+// ConfigError lists every problem found in one file.
+type ConfigError struct {
+	File     string
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problem(s):", e.File, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+type problems struct{ list []string }
+
+func (p *problems) addf(field, format string, args ...any) {
+	p.list = append(p.list, field+": "+fmt.Sprintf(format, args...))
+}
+
+func (p *problems) err(file string) error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &ConfigError{File: file, Problems: p.list}
+}
+
+// Method returns the method of r for the HTTP method m, falling back to ANY.
+func (r *Resource) Method(m string) *Method {
+	if mm := r.Methods[m]; mm != nil {
+		return mm
+	}
+	return r.Methods[AnyMethod]
+}
+
+// SortedMethods lists the declared method keys, for stable error messages.
+func (r *Resource) SortedMethods() []string {
+	keys := make([]string, 0, len(r.Methods))
+	for k := range r.Methods {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

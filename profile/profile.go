@@ -1,0 +1,329 @@
+// Package profile loads target profiles: where a gateway is, which fixture
+// roles its routes play, which features it claims (with the values it claims
+// for them), tolerances and safety limits. Profiles are validated strictly:
+// unknown keys are errors and every problem is reported at once.
+package profile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Version is the profile format version this build reads.
+const Version = 1
+
+// Profile is a validated target profile.
+type Profile struct {
+	Version     int                  `yaml:"version"`
+	Name        string               `yaml:"name"`
+	Description string               `yaml:"description"`
+	Target      Target               `yaml:"target"`
+	Routes      map[string]string    `yaml:"routes"`
+	Features    map[string]yaml.Node `yaml:"features"`
+	Tolerances  Tolerances           `yaml:"tolerances"`
+	Waits       Waits                `yaml:"waits"`
+
+	// Source is the file the profile came from (or "embedded:<name>").
+	Source string `yaml:"-"`
+	// configs holds each claimed feature's decoded configuration.
+	configs map[string]any
+}
+
+// Target says where the gateway and the fixture backend are.
+type Target struct {
+	// Embedded: gatecheck starts the reference gateway and the fixture on
+	// loopback and fills in RestURL and FixtureURL itself.
+	Embedded bool `yaml:"embedded"`
+	// RestURL is the REST API's invoke URL without the stage, e.g.
+	// https://abc123.execute-api.us-east-1.amazonaws.com.
+	RestURL string `yaml:"restURL"`
+	// Stage is the stage the specs call: {RestURL}/{Stage}/{route}.
+	Stage string `yaml:"stage"`
+	// FixtureURL reaches the fixture backend directly, to read its
+	// invocation counters. Checks that need counters are skipped without it.
+	FixtureURL string `yaml:"fixtureURL"`
+	// Headers are added to every request to the gateway (e.g. x-apigw-api-id).
+	Headers map[string]string `yaml:"headers"`
+	// AllowNonLoopback must be true to send any traffic off this machine.
+	AllowNonLoopback bool `yaml:"allowNonLoopback"`
+	// Credentials for SigV4-signed control actions: "none" or
+	// "aws-default-chain" (environment, shared config, SSO, IMDS…).
+	Credentials string `yaml:"credentials"`
+	Region      string `yaml:"region"`
+}
+
+// Tolerances are the timing slack a check allows.
+type Tolerances struct {
+	// TimeoutEarly is how much earlier than the configured integration
+	// timeout a 504 may arrive; TimeoutLate how much later.
+	TimeoutEarly time.Duration `yaml:"timeoutEarly"`
+	TimeoutLate  time.Duration `yaml:"timeoutLate"`
+}
+
+// Waits bound every wait the harness makes; all live here so a slow target
+// can raise them in one place.
+type Waits struct {
+	Request    time.Duration `yaml:"request"`    // one HTTP request, end to end
+	Spec       time.Duration `yaml:"spec"`       // one spec
+	Eventually time.Duration `yaml:"eventually"` // awaiting eventual consistency
+	Poll       time.Duration `yaml:"poll"`       // polling interval inside Eventually
+}
+
+// FeatureSpec declares a feature a spec file checks: its name and, if it
+// takes values, a constructor for its configuration (decoded strictly from
+// the profile; Validate, if implemented, adds problems).
+type FeatureSpec struct {
+	Name        string
+	Description string
+	NewConfig   func() any // nil: the feature takes no values ({} in the profile)
+}
+
+// Validator is implemented by feature configurations with constraints.
+type Validator interface{ Validate() []string }
+
+var (
+	featuresMu sync.RWMutex
+	features   = map[string]FeatureSpec{}
+)
+
+// RegisterFeature declares a feature; spec files call it at init.
+func RegisterFeature(f FeatureSpec) {
+	featuresMu.Lock()
+	defer featuresMu.Unlock()
+	if _, dup := features[f.Name]; dup {
+		panic("profile: feature registered twice: " + f.Name)
+	}
+	features[f.Name] = f
+}
+
+// KnownFeatures lists registered feature names, sorted.
+func KnownFeatures() []string {
+	featuresMu.RLock()
+	defer featuresMu.RUnlock()
+	names := make([]string, 0, len(features))
+	for n := range features {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Error lists every problem in one profile.
+type Error struct {
+	File     string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("profile %s: %d problem(s):\n  - %s", e.File, len(e.Problems), strings.Join(e.Problems, "\n  - "))
+}
+
+// LoadFile reads and validates a profile file.
+func LoadFile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Problems: []string{err.Error() + " (fix: pass an existing profile, e.g. fixtures/profiles/local.yaml)"}}
+	}
+	return Load(path, data)
+}
+
+// Load parses and validates profile YAML; name is used in errors.
+func Load(name string, data []byte) (*Profile, error) {
+	p := &Profile{Source: name}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(p); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: name, Problems: []string{"the file is empty (fix: start from fixtures/profiles/reference.yaml)"}}
+		}
+		return nil, &Error{File: name, Problems: []string{strings.TrimPrefix(err.Error(), "yaml: ") + " (fix: check the field name against fixtures/profiles/README.md)"}}
+	}
+	p.applyDefaults()
+	if problems := p.validate(); len(problems) > 0 {
+		return nil, &Error{File: name, Problems: problems}
+	}
+	return p, nil
+}
+
+func (p *Profile) applyDefaults() {
+	if p.Target.Credentials == "" {
+		p.Target.Credentials = "none"
+	}
+	w := &p.Waits
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&w.Request, 45 * time.Second}, {&w.Spec, 3 * time.Minute}, {&w.Eventually, 30 * time.Second}, {&w.Poll, 250 * time.Millisecond}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if p.Tolerances.TimeoutLate == 0 {
+		p.Tolerances.TimeoutLate = 2 * time.Second
+	}
+}
+
+func (p *Profile) validate() []string {
+	var problems []string
+	add := func(field, format string, args ...any) {
+		problems = append(problems, field+": "+fmt.Sprintf(format, args...))
+	}
+	if p.Version != Version {
+		add("version", "is %d; this gatecheck reads version %d profiles (fix: `version: %d`)", p.Version, Version, Version)
+	}
+	if p.Name == "" {
+		add("name", "required (a short name shown in reports)")
+	}
+	t := &p.Target
+	if t.Stage == "" {
+		add("target.stage", "required: the stage the specs call, e.g. `stage: test`")
+	}
+	if !t.Embedded {
+		if t.RestURL == "" {
+			add("target.restURL", "required unless target.embedded is true, e.g. `restURL: http://127.0.0.1:8080`")
+		} else if msg := checkURL(t.RestURL, t.AllowNonLoopback); msg != "" {
+			add("target.restURL", "%s", msg)
+		}
+		if t.FixtureURL != "" {
+			if msg := checkURL(t.FixtureURL, t.AllowNonLoopback); msg != "" {
+				add("target.fixtureURL", "%s", msg)
+			}
+		}
+	}
+	if t.Credentials != "none" && t.Credentials != "aws-default-chain" {
+		add("target.credentials", "%q is not `none` or `aws-default-chain`", t.Credentials)
+	}
+	if t.Credentials == "aws-default-chain" && t.Region == "" {
+		add("target.region", "required with aws-default-chain credentials, e.g. `region: us-east-1`")
+	}
+	for role, path := range p.Routes {
+		if !strings.HasPrefix(path, "/") {
+			add("routes."+role, "%q must be a resource path starting with /", path)
+		}
+	}
+	if p.Tolerances.TimeoutEarly < 0 || p.Tolerances.TimeoutLate < 0 {
+		add("tolerances", "durations must not be negative")
+	}
+	if p.Waits.Poll >= p.Waits.Eventually {
+		add("waits.poll", "%v must be shorter than waits.eventually (%v)", p.Waits.Poll, p.Waits.Eventually)
+	}
+	p.configs = map[string]any{}
+	featuresMu.RLock()
+	defer featuresMu.RUnlock()
+	names := make([]string, 0, len(p.Features))
+	for n := range p.Features {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		node := p.Features[name]
+		spec, ok := features[name]
+		if !ok {
+			known := make([]string, 0, len(features))
+			for n := range features {
+				known = append(known, n)
+			}
+			slices.Sort(known)
+			add("features."+name, "unknown feature (line %d); known features: %s", node.Line, strings.Join(known, ", "))
+			continue
+		}
+		if spec.NewConfig == nil {
+			if node.Kind == yaml.MappingNode && len(node.Content) > 0 {
+				add("features."+name, "takes no values; write `%s: {}`", name)
+			}
+			p.configs[name] = struct{}{}
+			continue
+		}
+		cfg := spec.NewConfig()
+		if node.Kind != 0 && !(node.Kind == yaml.ScalarNode && node.Tag == "!!null") {
+			if err := decodeStrict(&node, cfg); err != nil {
+				add("features."+name, "%v", err)
+				continue
+			}
+		}
+		if v, ok := cfg.(Validator); ok {
+			for _, msg := range v.Validate() {
+				add("features."+name, "%s", msg)
+			}
+		}
+		p.configs[name] = cfg
+	}
+	return problems
+}
+
+// decodeStrict decodes node into out rejecting unknown keys (Node.Decode
+// does not honour KnownFields, so re-encode through a strict decoder).
+func decodeStrict(node *yaml.Node, out any) error {
+	b, err := yaml.Marshal(node)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("line %d: %s", node.Line, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+// checkURL enforces the safety rule: traffic goes only to loopback unless
+// the profile opts in.
+func checkURL(raw string, allowNonLoopback bool) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q is not an http(s) URL", raw)
+	}
+	if !allowNonLoopback && !IsLoopback(u.Hostname()) {
+		return fmt.Sprintf("%q is not a loopback address; gatecheck only sends traffic off this machine with `target.allowNonLoopback: true`", raw)
+	}
+	return ""
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP literal.
+// Names are not resolved: a name other than localhost is not loopback.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Supports reports whether the profile claims feature.
+func (p *Profile) Supports(feature string) bool {
+	_, ok := p.configs[feature]
+	return ok
+}
+
+// Claimed lists the claimed features, sorted.
+func (p *Profile) Claimed() []string {
+	names := make([]string, 0, len(p.configs))
+	for n := range p.configs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Config returns the decoded configuration of a claimed feature.
+func Config[T any](p *Profile, feature string) (T, bool) {
+	c, ok := p.configs[feature].(T)
+	return c, ok
+}
+
+// Route returns the resource path for a fixture role.
+func (p *Profile) Route(role string) (string, bool) {
+	r, ok := p.Routes[role]
+	return r, ok
+}

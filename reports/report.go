@@ -1,0 +1,123 @@
+// Package reports holds gatecheck's machine-readable report (the source of
+// truth) and the human and CI formats derived from it: JUnit XML, a Markdown
+// summary and a terminal summary table.
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// SchemaVersion is bumped on any incompatible change to Report's JSON shape.
+const SchemaVersion = "gatecheck.report/v1"
+
+// Verdict is the outcome of one conformance spec.
+type Verdict string
+
+const (
+	Passed      Verdict = "passed"
+	Failed      Verdict = "failed"
+	Unsupported Verdict = "unsupported" // the profile does not claim the spec's feature
+	Skipped     Verdict = "skipped"     // skipped for another stated reason (e.g. a sub-capability)
+)
+
+// Report is the whole result of one `gatecheck run`.
+type Report struct {
+	SchemaVersion string    `json:"schemaVersion"`
+	Tool          Tool      `json:"tool"`
+	Profile       Profile   `json:"profile"`
+	StartedAt     time.Time `json:"startedAt"`
+	FinishedAt    time.Time `json:"finishedAt"`
+	// DurationSeconds is FinishedAt-StartedAt, kept for readers that do not parse times.
+	DurationSeconds float64 `json:"durationSeconds"`
+	LabelFilter     string  `json:"labelFilter,omitempty"`
+	Summary         Summary `json:"summary"`
+	Specs           []Spec  `json:"specs"`
+}
+
+// Tool identifies the gatecheck build that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Profile identifies the target the report is about.
+type Profile struct {
+	Name     string   `json:"name"`
+	Source   string   `json:"source"`             // file path, or "embedded:<name>"
+	Embedded bool     `json:"embedded"`           // the reference gateway was started by gatecheck
+	Target   string   `json:"target"`             // REST base URL tested
+	Features []string `json:"features,omitempty"` // features the profile claims
+}
+
+// Spec is the result of one conformance spec.
+type Spec struct {
+	Name            string  `json:"name"`        // short check name, e.g. "IntegrationTimeoutExceeded"
+	Area            string  `json:"area"`        // behaviour area, e.g. "timeouts"
+	Feature         string  `json:"feature"`     // feature the check needs, e.g. "integration-timeout"
+	Section         string  `json:"section"`     // section of the behaviour spec, e.g. "§1.1"
+	Description     string  `json:"description"` // the documented behaviour checked
+	Verdict         Verdict `json:"verdict"`
+	Reason          string  `json:"reason,omitempty"`   // failure message or skip reason
+	Location        string  `json:"location,omitempty"` // file:line of the failure, if any
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// Summary counts specs by verdict.
+type Summary struct {
+	Total       int     `json:"total"`
+	Passed      int     `json:"passed"`
+	Failed      int     `json:"failed"`
+	Unsupported int     `json:"unsupported"`
+	Skipped     int     `json:"skipped"`
+	Verdict     Verdict `json:"verdict"` // passed unless any spec failed
+}
+
+// Summarize recomputes r.Summary from r.Specs.
+func (r *Report) Summarize() {
+	s := Summary{Total: len(r.Specs)}
+	for _, sp := range r.Specs {
+		switch sp.Verdict {
+		case Passed:
+			s.Passed++
+		case Failed:
+			s.Failed++
+		case Unsupported:
+			s.Unsupported++
+		case Skipped:
+			s.Skipped++
+		}
+	}
+	s.Verdict = Passed
+	if s.Failed > 0 {
+		s.Verdict = Failed
+	}
+	r.Summary = s
+}
+
+// WriteJSON writes the report, indented, to path.
+func (r *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// ReadJSON reads a report written by WriteJSON and checks its schema version.
+func ReadJSON(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a gatecheck report: %w", path, err)
+	}
+	if r.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%s: schemaVersion %q is not supported (want %q)", path, r.SchemaVersion, SchemaVersion)
+	}
+	return &r, nil
+}

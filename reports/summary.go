@@ -1,0 +1,82 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// maxReasonLines is how many lines of a failure reason the summaries show.
+const maxReasonLines = 10
+
+// WriteSummary writes a plain-text (no ANSI colour) summary of r for a
+// terminal: a per-area table with a TOTAL row, a block per failed spec, one
+// line per unsupported feature and a final verdict line. Counts are computed
+// from r.Specs, not from r.Summary. Write errors are ignored, as for
+// fmt.Fprintf; pass a writer that records them if they matter.
+func WriteSummary(w io.Writer, r *Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "AREA\tPASSED\tFAILED\tUNSUPPORTED\tSKIPPED\tTIME")
+	for _, g := range groupByArea(r.Specs) {
+		t := count(g.Specs)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", tabSafe(g.Name), t.Passed, t.Failed, t.Unsupported, t.Skipped, humanDuration(t.Seconds))
+	}
+	all := count(r.Specs)
+	fmt.Fprintf(tw, "TOTAL\t%d\t%d\t%d\t%d\t%s\n", all.Passed, all.Failed, all.Unsupported, all.Skipped, humanDuration(runSeconds(r)))
+	tw.Flush()
+
+	for _, sp := range r.Specs {
+		switch sp.Verdict {
+		case Passed, Unsupported, Skipped:
+			continue
+		case Failed:
+			fmt.Fprintf(w, "\nFAIL %s/%s [%s, %s]\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section)
+		default:
+			fmt.Fprintf(w, "\nERROR %s/%s [%s, %s]: unrecognised verdict %q\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section, sp.Verdict)
+		}
+		for _, l := range reasonLines(sp.Reason) {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+		if sp.Location != "" {
+			fmt.Fprintf(w, "    at %s\n", sp.Location)
+		}
+	}
+
+	if uf := unsupportedFeatures(r.Specs); len(uf) > 0 {
+		fmt.Fprintln(w)
+		for _, f := range uf {
+			line := fmt.Sprintf("unsupported: %s (%s)", f.Feature, plural(f.Count, "spec"))
+			if f.Reason != "" {
+				line += " — " + f.Reason
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+
+	fmt.Fprintln(w)
+	if all.Total == 0 {
+		if r.LabelFilter != "" {
+			fmt.Fprintf(w, "gatecheck: no specs matched label filter %q\n", r.LabelFilter)
+		} else {
+			fmt.Fprintln(w, "gatecheck: no specs ran")
+		}
+	}
+	fmt.Fprintf(w, "gatecheck: %s (%s) in %s against %s\n", all.verdictWord(), all.counts(), humanDuration(runSeconds(r)), against(r.Profile))
+}
+
+// reasonLines is the first maxReasonLines lines of a reason, plus a marker
+// saying how many were left out.
+func reasonLines(reason string) []string {
+	l := lines(reason)
+	if len(l) <= maxReasonLines {
+		return l
+	}
+	out := append([]string(nil), l[:maxReasonLines]...)
+	return append(out, fmt.Sprintf("... (%d more lines)", len(l)-maxReasonLines))
+}
+
+// tabSafe keeps a cell from breaking the tabwriter table.
+func tabSafe(s string) string {
+	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+}

@@ -1,0 +1,129 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gatecheck/gatecheck/fixtures"
+	"github.com/gatecheck/gatecheck/fixtures/backend"
+	"github.com/gatecheck/gatecheck/gateway"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+)
+
+// Embedded is the reference gateway and the fixture backend running
+// in-process on loopback ephemeral ports.
+type Embedded struct {
+	GatewayURL string
+	FixtureURL string
+	Gateway    *gateway.Gateway
+	Backend    *backend.Backend
+
+	servers []*http.Server
+	done    []chan struct{}
+}
+
+// LoadReference loads the reference API and its stages from the files
+// built into the binary.
+func LoadReference() (*restapi.API, []restapi.Stage, error) {
+	apiData, err := fixtures.Files.ReadFile(fixtures.ReferenceAPI)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := restapi.Load("embedded:"+fixtures.ReferenceAPI, apiData)
+	if err != nil {
+		return nil, nil, err
+	}
+	stageData, err := fixtures.Files.ReadFile(fixtures.ReferenceStages)
+	if err != nil {
+		return nil, nil, err
+	}
+	stages, err := restapi.LoadStages("embedded:"+fixtures.ReferenceStages, stageData)
+	return api, stages, err
+}
+
+// StartEmbedded starts the fixture and the reference gateway wired to it.
+func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	api, stages, err := LoadReference()
+	if err != nil {
+		return nil, err
+	}
+	e := &Embedded{Backend: backend.New(backend.Options{Logger: logger})}
+	fixtureAddr, err := e.serve(e.Backend)
+	if err != nil {
+		return nil, err
+	}
+	e.FixtureURL = "http://" + fixtureAddr
+	for i := range stages {
+		vars := map[string]string{}
+		for k, v := range stages[i].Variables {
+			vars[k] = v
+		}
+		vars["backend"] = fixtureAddr
+		stages[i].Variables = vars
+	}
+	e.Gateway, err = gateway.New(api, stages, gateway.Options{LambdaEndpoint: e.FixtureURL, Logger: logger})
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	gwAddr, err := e.serve(e.Gateway)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.GatewayURL = "http://" + gwAddr
+	return e, nil
+}
+
+func (e *Embedded) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("embedded: listen on loopback: %w", err)
+	}
+	srv := NewServer(h)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("embedded server stopped", "err", err)
+		}
+	}()
+	e.servers = append(e.servers, srv)
+	e.done = append(e.done, done)
+	return ln.Addr().String(), nil
+}
+
+// Close stops both servers and waits for them.
+func (e *Embedded) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := len(e.servers) - 1; i >= 0; i-- {
+		if err := e.servers[i].Shutdown(ctx); err != nil {
+			_ = e.servers[i].Close()
+		}
+		<-e.done[i]
+	}
+	if e.Gateway != nil {
+		e.Gateway.Close()
+	}
+}
+
+// NewServer returns an http.Server with the timeouts a gateway needs: long
+// enough for a 29 s integration, bounded against slow clients.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+}

@@ -1,0 +1,253 @@
+// Package runner runs the conformance suites against a target profile and
+// writes the reports. With no profile it starts the reference gateway and
+// the fixture backend on loopback: the embedded default.
+//
+// Run is also the library entry point for vendors who run gatecheck from
+// their own Go tests. Ginkgo runs a suite once per process, so call Run at
+// most once per process (e.g. from TestMain or a single Test function).
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/fixtures"
+	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/reports"
+	_ "github.com/gatecheck/gatecheck/suites" // registers every spec
+)
+
+// Exit codes of `gatecheck run`.
+const (
+	ExitPassed      = 0 // every selected spec passed or was unsupported
+	ExitFailed      = 1 // at least one conformance spec failed
+	ExitConfig      = 2 // bad profile, flags or definition
+	ExitUnreachable = 3 // the target (or its fixture) did not answer
+)
+
+// ConfigError is a problem with the profile, flags or definitions.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// UnreachableError means the target could not be reached at all.
+type UnreachableError struct {
+	What, URL string
+	Err       error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%s at %s is unreachable: %v (fix: start it, or correct the URL in the profile)", e.What, e.URL, e.Err)
+}
+
+// ExitCode maps Run's outcome to the process exit code.
+func ExitCode(rep *reports.Report, err error) int {
+	var ce *ConfigError
+	var ue *UnreachableError
+	switch {
+	case errors.As(err, &ce):
+		return ExitConfig
+	case errors.As(err, &ue):
+		return ExitUnreachable
+	case err != nil:
+		return ExitConfig
+	case rep != nil && rep.Summary.Verdict == reports.Failed:
+		return ExitFailed
+	}
+	return ExitPassed
+}
+
+// Options configure a run.
+type Options struct {
+	ProfilePath string    // "" = embedded reference profile
+	LabelFilter string    // Ginkgo label filter, e.g. "feature:payload-limit"
+	OutDir      string    // where reports go; "" = no files
+	Stdout      io.Writer // summary table; nil = os.Stdout
+	Verbose     bool      // Ginkgo's verbose output
+	Logger      *slog.Logger
+}
+
+// LoadProfile loads path, or the embedded reference profile when path is "".
+func LoadProfile(path string) (*profile.Profile, error) {
+	if path == "" {
+		data, err := fixtures.Files.ReadFile(fixtures.ReferenceProfile)
+		if err != nil {
+			return nil, err
+		}
+		return profile.Load("embedded:"+fixtures.ReferenceProfile, data)
+	}
+	return profile.LoadFile(path)
+}
+
+// Prepare loads the profile, starts the embedded target if the profile asks
+// for it, and checks the target answers. The returned stop func releases
+// everything.
+func Prepare(ctx context.Context, profilePath string, logger *slog.Logger) (*conformance.Target, func(), error) {
+	p, err := LoadProfile(profilePath)
+	if err != nil {
+		return nil, nil, &ConfigError{err}
+	}
+	stop := func() {}
+	if p.Target.Embedded {
+		e, err := StartEmbedded(logger)
+		if err != nil {
+			return nil, nil, &ConfigError{fmt.Errorf("starting the reference gateway: %w", err)}
+		}
+		p.Target.RestURL, p.Target.FixtureURL = e.GatewayURL, e.FixtureURL
+		stop = e.Close
+	}
+	target := conformance.NewTarget(p)
+	stopAll := func() { target.Close(); stop() }
+	if err := probe(ctx, target); err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	return target, stopAll, nil
+}
+
+// probe checks that the gateway and the fixture answer HTTP at all (any
+// status counts: a gateway may well answer 403 on the bare stage).
+func probe(ctx context.Context, t *conformance.Target) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	url := t.StageURL(t.Profile.Target.Stage, "")
+	if _, err := t.Get(ctx, url, nil); err != nil {
+		return &UnreachableError{What: "the gateway", URL: url, Err: err}
+	}
+	if t.Fixture != nil {
+		if err := t.Fixture.Healthy(ctx); err != nil {
+			return &UnreachableError{What: "the fixture backend", URL: t.Profile.Target.FixtureURL, Err: err}
+		}
+	}
+	return nil
+}
+
+// Run runs the suites and writes the reports.
+func Run(ctx context.Context, opts Options) (*reports.Report, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.LabelFilter != "" {
+		if _, err := types.ParseLabelFilter(opts.LabelFilter); err != nil {
+			return nil, &ConfigError{fmt.Errorf("--label-filter %q: %v (fix: e.g. --label-filter 'feature:payload-limit || area:errors')", opts.LabelFilter, err)}
+		}
+	}
+	target, stop, err := Prepare(ctx, opts.ProfilePath, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+
+	started := time.Now()
+	conformance.SetTarget(target)
+	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
+	suiteCfg.LabelFilter = opts.LabelFilter
+	suiteCfg.Timeout = 2 * time.Hour
+	reporterCfg.Succinct = !opts.Verbose
+	reporterCfg.Verbose = opts.Verbose
+	reporterCfg.NoColor = !isTerminal(os.Stdout)
+	ginkgo.RunSpecs(&failOnly{}, "gatecheck conformance", suiteCfg, reporterCfg)
+
+	rep := BuildReport(conformance.LastSuiteReport(), target.Profile)
+	rep.LabelFilter = opts.LabelFilter
+	rep.StartedAt, rep.FinishedAt = started, time.Now()
+	rep.DurationSeconds = rep.FinishedAt.Sub(started).Seconds()
+	if opts.OutDir != "" {
+		if _, err := rep.WriteAll(opts.OutDir); err != nil {
+			return rep, &ConfigError{fmt.Errorf("writing reports to %s: %w", opts.OutDir, err)}
+		}
+	}
+	fmt.Fprintln(opts.Stdout)
+	reports.WriteSummary(opts.Stdout, rep)
+	if opts.OutDir != "" {
+		fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile)
+	}
+	return rep, nil
+}
+
+// failOnly is the testing value RunSpecs needs outside `go test`.
+type failOnly struct{ failed bool }
+
+func (f *failOnly) Fail() { f.failed = true }
+
+// BuildReport turns Ginkgo's report into gatecheck's. Specs the label
+// filter did not select are left out.
+func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
+	rep := &reports.Report{
+		SchemaVersion: reports.SchemaVersion,
+		Tool:          reports.Tool{Name: "gatecheck", Version: Version()},
+		Profile: reports.Profile{
+			Name: p.Name, Source: p.Source, Embedded: p.Target.Embedded,
+			Target: p.Target.RestURL, Features: p.Claimed(),
+		},
+		Specs: []reports.Spec{},
+	}
+	for _, sr := range gr.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		name, _, _ := strings.Cut(sr.LeafNodeText, ":")
+		check, area, ok := conformance.Lookup(name)
+		if !ok {
+			continue
+		}
+		spec := reports.Spec{
+			Name: check.Name, Area: area, Feature: check.Feature, Section: check.Section,
+			Description: check.Description, DurationSeconds: sr.RunTime.Seconds(),
+		}
+		msg := sr.Failure.Message
+		switch sr.State {
+		case types.SpecStatePassed:
+			spec.Verdict = reports.Passed
+		case types.SpecStateSkipped:
+			if msg == "" {
+				continue // not selected by the label filter
+			}
+			spec.Verdict, spec.Reason = reports.Skipped, msg
+			if r, ok := strings.CutPrefix(msg, conformance.UnsupportedPrefix); ok {
+				spec.Verdict, spec.Reason = reports.Unsupported, r
+			}
+		case types.SpecStatePending:
+			continue
+		default:
+			spec.Verdict = reports.Failed
+			spec.Reason = msg
+			if sr.Failure.ForwardedPanic != "" {
+				spec.Reason = strings.TrimSpace(msg + "\npanic: " + sr.Failure.ForwardedPanic)
+			}
+			if spec.Reason == "" {
+				spec.Reason = sr.State.String()
+			}
+			spec.Location = sr.Failure.Location.String()
+		}
+		rep.Specs = append(rep.Specs, spec)
+	}
+	rep.Summarize()
+	return rep
+}
+
+// Version is the module version gatecheck was built from, or "dev".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+

@@ -1,0 +1,111 @@
+package suites
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/profile"
+)
+
+// FeatureRequestIDs: request id and trace headers (spec §11).
+const FeatureRequestIDs = "request-ids"
+
+func init() {
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureRequestIDs, Description: "request id and trace headers (spec §11)"})
+}
+
+func expectUUID(t *conformance.T, s, what string) {
+	_, err := uuid.Parse(s)
+	t.Expect(err).NotTo(HaveOccurred(), "%s %q is not a UUID", what, s)
+}
+
+var _ = conformance.Register(conformance.Area{
+	Name:  "request-ids",
+	Title: "Request ids and tracing",
+	Checks: []conformance.Check{
+		{
+			Name:        "RequestIDHeadersOnEveryResponse",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "Every response, success or gateway error, carries a UUID x-amzn-RequestId and an x-amz-apigw-id, both fresh on each request",
+			Needs:       []string{conformance.NeedRoute("inspect")},
+			Test: func(t *conformance.T) {
+				ok1 := t.Get(t.Target.URL("inspect"), nil)
+				ok2 := t.Get(t.Target.URL("inspect"), nil)
+				missing := t.Get(t.Target.StageURL(t.Target.Profile.Target.Stage, "/gatecheck-no-such-resource"), nil)
+				t.Expect(ok1.Status).To(Equal(http.StatusOK), "%s", ok1)
+				t.Expect(missing.Status).To(Equal(http.StatusForbidden), "%s", missing)
+				seenReq, seenExt := map[string]bool{}, map[string]bool{}
+				for _, r := range []*conformance.Response{ok1, ok2, missing} {
+					id, ext := r.Header.Get("x-amzn-RequestId"), r.Header.Get("x-amz-apigw-id")
+					expectUUID(t, id, "x-amzn-RequestId")
+					t.Expect(ext).NotTo(BeEmpty(), "x-amz-apigw-id missing: %s", r)
+					t.Expect(seenReq[id]).To(BeFalse(), "x-amzn-RequestId %s repeated", id)
+					t.Expect(seenExt[ext]).To(BeFalse(), "x-amz-apigw-id %s repeated", ext)
+					seenReq[id], seenExt[ext] = true, true
+				}
+			},
+		},
+		{
+			Name:        "RequestIDClientUUIDHonoured",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "A UUID sent by the client in x-amzn-RequestId becomes the request id",
+			Needs:       []string{conformance.NeedRoute("inspect")},
+			Test: func(t *conformance.T) {
+				id := uuid.NewString()
+				resp := t.Get(t.Target.URL("inspect"), header("x-amzn-RequestId", id))
+				t.Expect(resp.Header.Get("x-amzn-RequestId")).To(Equal(id), "%s", resp)
+			},
+		},
+		{
+			Name:        "RequestIDNonUUIDReplaced",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "A client x-amzn-RequestId that is not a UUID is replaced, never echoed",
+			Needs:       []string{conformance.NeedRoute("inspect")},
+			Test: func(t *conformance.T) {
+				resp := t.Get(t.Target.URL("inspect"), header("x-amzn-RequestId", "gatecheck-not-a-uuid"))
+				got := resp.Header.Get("x-amzn-RequestId")
+				t.Expect(got).NotTo(BeEmpty(), "%s", resp)
+				t.Expect(got).NotTo(ContainSubstring("gatecheck-not-a-uuid"), "%s", resp)
+			},
+		},
+		{
+			Name:        "RequestIDInContext",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "$context.requestId in a mapping template equals the x-amzn-RequestId response header",
+			Needs:       []string{conformance.NeedRoute("mock")},
+			Test: func(t *conformance.T) {
+				resp := t.Get(t.Target.URL("mock"), nil)
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				var b struct {
+					RequestID string `json:"requestId"`
+				}
+				t.Expect(json.Unmarshal(resp.Body, &b)).To(Succeed(), "%s", resp)
+				t.Expect(b.RequestID).To(Equal(resp.Header.Get("x-amzn-RequestId")), "%s", resp)
+			},
+		},
+		{
+			Name:        "TraceIDForwardedToBackend",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "A client X-Amzn-Trace-Id reaches the HTTP backend with its Root kept",
+			Needs:       []string{conformance.NeedRoute("inspect")},
+			Test: func(t *conformance.T) {
+				root := "Root=1-5759e988-bd862e3fe1be46a994272793"
+				resp := t.Get(t.Target.URL("inspect"), header("X-Amzn-Trace-Id", root+";Parent=53995c3f42cd8ad8;Sampled=1"))
+				doc, err := resp.Document()
+				t.Expect(err).NotTo(HaveOccurred())
+				got := strings.Join(doc.Request.Headers["X-Amzn-Trace-Id"], ",")
+				t.Expect(got).To(ContainSubstring(root), "trace header the backend received")
+			},
+		},
+	},
+})
