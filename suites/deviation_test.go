@@ -1,0 +1,495 @@
+package suites_test
+
+// The harness catches deviations: every conformance check is run against
+// deliberately wrong gateways and must fail against at least one of them,
+// while passing against the reference gateway.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/fixtures/backend"
+	"github.com/gatecheck/gatecheck/gateway"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/runner"
+)
+
+// env is the reference gateway and fixture shared by the deviation tests.
+type env struct {
+	embedded *runner.Embedded
+	profile  *profile.Profile
+}
+
+var (
+	envOnce sync.Once
+	shared  *env
+	envErr  error
+)
+
+func getEnv(t *testing.T) *env {
+	t.Helper()
+	envOnce.Do(func() {
+		e, err := runner.StartEmbedded(nil)
+		if err != nil {
+			envErr = err
+			return
+		}
+		p, err := runner.LoadProfile("")
+		if err != nil {
+			envErr = err
+			return
+		}
+		shared = &env{embedded: e, profile: p}
+	})
+	if envErr != nil {
+		t.Fatal(envErr)
+	}
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.embedded.Close()
+	}
+	os.Exit(code)
+}
+
+// targetFor serves h and returns a Target for it, sharing the fixture.
+func targetFor(t *testing.T, h http.Handler) *conformance.Target {
+	e := getEnv(t)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	p := *e.profile
+	p.Target.RestURL = srv.URL
+	p.Target.FixtureURL = e.embedded.FixtureURL
+	tg := conformance.NewTarget(&p)
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+// gatewayWith builds a reference gateway with a modified API or options.
+func gatewayWith(t *testing.T, editAPI func(*restapi.API), opts gateway.Options) http.Handler {
+	e := getEnv(t)
+	api, stages, err := runner.LoadReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if editAPI != nil {
+		editAPI(api)
+	}
+	for i := range stages {
+		stages[i].Variables = map[string]string{"backend": strings.TrimPrefix(e.embedded.FixtureURL, "http://"), "version": "v1"}
+	}
+	opts.LambdaEndpoint = e.embedded.FixtureURL
+	gw, err := gateway.New(api, stages, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	return gw
+}
+
+// recorded runs next into a recorder, lets edit change it, then replays it.
+func recorded(next http.Handler, edit func(r *http.Request, rec *httptest.ResponseRecorder)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		edit(r, rec)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+func gatewayError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, `{"message":"`+msg+`"}`)
+}
+
+// headerValue finds a header whatever the case of its key: the gateway
+// writes AWS's exact-case names, which Header.Get does not find.
+func headerValue(h http.Header, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func isDelay(r *http.Request) bool { return strings.Contains(r.URL.Path, "/delay/") }
+
+func delayOf(r *http.Request) time.Duration {
+	ms, _ := strconv.Atoi(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+	return time.Duration(ms) * time.Millisecond
+}
+
+// deviation is a deliberately wrong gateway and the checks it must fail.
+type deviation struct {
+	name    string
+	handler func(t *testing.T, ref http.Handler) http.Handler
+	fails   []string
+}
+
+var deviations = []deviation{
+	{
+		name: "timeout answered 502 instead of 504",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if rec.Code == http.StatusGatewayTimeout {
+					rec.Code = http.StatusBadGateway
+				}
+			})
+		},
+		fails: []string{"IntegrationTimeoutExceeded", "IntegrationTimeoutBackendStillInvoked", "UnreachableBackendIntegrationFailure"},
+	},
+	{
+		name: "integration timeout far shorter than configured",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, func(api *restapi.API) {
+				for _, res := range api.Resources {
+					for _, m := range res.Methods {
+						short := 100
+						m.Integration.TimeoutInMillis = &short
+					}
+				}
+			}, gateway.Options{})
+		},
+		fails: []string{"IntegrationTimeoutNotExceeded", "IntegrationTimeoutExceeded"},
+	},
+	{
+		name: "timeout answered 504 immediately",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if isDelay(r) && delayOf(r) > time.Second {
+					gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out")
+					return
+				}
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"IntegrationTimeoutExceeded"},
+	},
+	{
+		name: "timeout answered 504 when the backend finishes",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if isDelay(r) && delayOf(r) > time.Second {
+					select {
+					case <-time.After(delayOf(r)):
+					case <-r.Context().Done():
+					}
+					gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out")
+					return
+				}
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"IntegrationTimeoutExceeded"},
+	},
+	{
+		name: "timeout without invoking the backend",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if isDelay(r) && delayOf(r) > time.Second {
+					time.Sleep(time.Second)
+					gatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out")
+					return
+				}
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"IntegrationTimeoutBackendStillInvoked"},
+	},
+	{
+		name: "accepts 10 MB + 1 byte",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, nil, gateway.Options{MaxPayloadBytes: 10<<20 + 1})
+		},
+		fails: []string{"PayloadOverLimitRejected", "PayloadChunkedOverLimitRejected"},
+	},
+	{
+		name: "rejects a body of exactly 10 MB",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, nil, gateway.Options{MaxPayloadBytes: 10<<20 - 1})
+		},
+		fails: []string{"PayloadAtLimitAccepted", "PayloadChunkedAtLimitAccepted"},
+	},
+	{
+		name: "checks Content-Length only, not chunked bodies",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			lenient := gatewayWith(t, nil, gateway.Options{MaxPayloadBytes: 64 << 20})
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.ContentLength > 10<<20 {
+					gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+					return
+				}
+				lenient.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"PayloadChunkedOverLimitRejected"},
+	},
+	{
+		name: "answers 413 after invoking the backend",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			fixture := getEnv(t).embedded.FixtureURL
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				if len(body) > 10<<20 {
+					req, _ := http.NewRequest(http.MethodPost, fixture+"/inspect", bytes.NewReader(body[:10]))
+					req.Header.Set(backend.HeaderScope, r.Header.Get(backend.HeaderScope))
+					if resp, err := http.DefaultClient.Do(req); err == nil {
+						resp.Body.Close()
+					}
+					gatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"PayloadOverLimitRejected", "PayloadChunkedOverLimitRejected"},
+	},
+	{
+		name: "unknown routes answered 404 Not Found",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if headerValue(rec.Header(), "x-amzn-ErrorType") == "MissingAuthenticationTokenException" {
+					rec.Code = http.StatusNotFound
+					rec.Body.Reset()
+					rec.Body.WriteString(`{"message":"Not Found"}`)
+				}
+			})
+		},
+		fails: []string{"UnknownPathMissingAuthenticationToken", "WrongMethodMissingAuthenticationToken", "WrongStageMissingAuthenticationToken", "GatewayResponseDefault4XXInherited", "RequestIDHeadersOnEveryResponse"},
+	},
+	{
+		name: "Authorization header ignored on unknown routes",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Header.Del("Authorization")
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"BearerTokenOnUnknownPathIncompleteSignature"},
+	},
+	{
+		name: "gateway response customisations ignored",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, func(api *restapi.API) { api.GatewayResponses = nil }, gateway.Options{})
+		},
+		fails: []string{"GatewayResponseCustomised", "GatewayResponseDefault4XXInherited", "GatewayResponseDefault5XXInherited"},
+	},
+	{
+		name: "DEFAULT_4XX/5XX not inherited",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, func(api *restapi.API) {
+				delete(api.GatewayResponses, "DEFAULT_4XX")
+				delete(api.GatewayResponses, "DEFAULT_5XX")
+			}, gateway.Options{})
+		},
+		fails: []string{"GatewayResponseDefault4XXInherited", "GatewayResponseDefault5XXInherited"},
+	},
+	{
+		name: "unreachable backend answered 500",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if strings.HasSuffix(r.URL.Path, "/unreachable") {
+					rec.Code = http.StatusInternalServerError
+				}
+			})
+		},
+		fails: []string{"UnreachableBackendIntegrationFailure"},
+	},
+	{
+		name: "malformed Lambda results answered 500 instead of 502",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if rec.Code == http.StatusBadGateway {
+					rec.Code = http.StatusInternalServerError
+				}
+			})
+		},
+		fails: []string{"LambdaProxyUnknownKeyMalformed", "LambdaProxyEmptyObjectMalformed", "LambdaProxyBareStringMalformed", "LambdaProxyStatusNotNumberMalformed", "LambdaProxyMultiValueNotListMalformed", "LambdaProxyInvalidJSONMalformed", "LambdaProxyFunctionErrorMalformed"},
+	},
+	{
+		name: "Lambda results passed through without validation",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			fixture := getEnv(t).embedded.FixtureURL
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, "/lambda") {
+					ref.ServeHTTP(w, r)
+					return
+				}
+				// A lenient gateway: anything but an explicit statusCode is 200.
+				event := `{"httpMethod":"GET","path":"/lambda","queryStringParameters":{"result":"` + r.URL.Query().Get("result") + `"}}`
+				resp, err := http.Post(fixture+"/2015-03-31/functions/f/invocations", "application/json", strings.NewReader(event))
+				if err != nil {
+					gatewayError(w, 500, "Internal server error")
+					return
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(b)
+			})
+		},
+		fails: []string{"LambdaProxyValidResult", "LambdaProxyUnknownKeyMalformed", "LambdaProxyEmptyObjectMalformed", "LambdaProxyBareStringMalformed", "LambdaProxyStatusNotNumberMalformed", "LambdaProxyMultiValueNotListMalformed", "LambdaProxyInvalidJSONMalformed", "LambdaProxyFunctionErrorMalformed", "LambdaProxyStatusCodeString", "LambdaProxyHeadersOnlyIs200", "LambdaProxyHeadersMerge"},
+	},
+	{
+		name: "Lambda result headers not merged and Content-Type not defaulted",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if strings.HasSuffix(r.URL.Path, "/lambda") {
+					for k, v := range rec.Header() {
+						if strings.EqualFold(k, "x-gatecheck-merge") && len(v) == 1 {
+							rec.Header()[k] = strings.Split(v[0], ", ")
+						}
+					}
+					if rec.Body.Len() == 0 {
+						rec.Header().Del("Content-Type")
+						rec.Header()["Content-Type"] = nil
+					}
+				}
+			})
+		},
+		fails: []string{"LambdaProxyHeadersMerge", "LambdaProxyNoBodyDefaultsContentType"},
+	},
+	{
+		name: "no request id headers",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				for k := range rec.Header() {
+					if strings.EqualFold(k, "x-amzn-RequestId") || strings.EqualFold(k, "x-amz-apigw-id") {
+						delete(rec.Header(), k)
+					}
+				}
+			})
+		},
+		fails: []string{"RequestIDHeadersOnEveryResponse", "RequestIDClientUUIDHonoured", "RequestIDNonUUIDReplaced", "RequestIDInContext"},
+	},
+	{
+		name: "the same request id on every response",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			fixed := uuid.NewString()
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Header.Set("x-amzn-RequestId", fixed)
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"RequestIDHeadersOnEveryResponse", "RequestIDClientUUIDHonoured"},
+	},
+	{
+		name: "client request id echoed even when not a UUID",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if v := r.Header.Get("x-amzn-RequestId"); v != "" {
+					rec.Header()["x-amzn-RequestId"] = []string{v}
+				}
+			})
+		},
+		fails: []string{"RequestIDNonUUIDReplaced"},
+	},
+	{
+		name: "client trace id replaced",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Header.Del("X-Amzn-Trace-Id")
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"TraceIDForwardedToBackend"},
+	},
+}
+
+func run(t *testing.T, name string, tg *conformance.Target) error {
+	c, _, ok := conformance.Lookup(name)
+	if !ok {
+		t.Fatalf("no check named %s", name)
+	}
+	return conformance.Run(context.Background(), c, tg, t.Logf)
+}
+
+// TestReferencePasses is the control: every check passes against the
+// reference gateway, so a failure below is the deviation's doing.
+func TestReferencePasses(t *testing.T) {
+	tg := targetFor(t, getEnv(t).embedded.Gateway)
+	for _, name := range conformance.Checks() {
+		t.Run(name, func(t *testing.T) {
+			if err := run(t, name, tg); err != nil {
+				t.Fatalf("%s failed against the reference gateway: %v", name, err)
+			}
+		})
+	}
+}
+
+func TestChecksFailAgainstDeviations(t *testing.T) {
+	for _, d := range deviations {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			tg := targetFor(t, d.handler(t, getEnv(t).embedded.Gateway))
+			for _, name := range d.fails {
+				err := run(t, name, tg)
+				var f *conformance.Failure
+				if !errors.As(err, &f) {
+					t.Errorf("%s should fail against a gateway where %s, got %v", name, d.name, err)
+					continue
+				}
+				t.Logf("%s failed as it should: %.200s", name, f.Message)
+			}
+		})
+	}
+}
+
+// TestEveryCheckCanFail: each registered check is shown failing against at
+// least one deviation.
+func TestEveryCheckCanFail(t *testing.T) {
+	covered := map[string]bool{}
+	for _, d := range deviations {
+		for _, n := range d.fails {
+			covered[n] = true
+		}
+	}
+	for _, name := range conformance.Checks() {
+		if !covered[name] {
+			t.Errorf("check %s is not shown failing against any deviation", name)
+		}
+	}
+}
+
+func TestUnsupportedFeatureIsNotRun(t *testing.T) {
+	e := getEnv(t)
+	p, err := profile.Load("test.yaml", []byte("version: 1\nname: partial\ntarget: {restURL: "+e.embedded.GatewayURL+", stage: test}\nfeatures:\n  request-ids: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := conformance.NewTarget(p)
+	defer tg.Close()
+	c, _, _ := conformance.Lookup("PayloadOverLimitRejected")
+	if err := conformance.Run(context.Background(), c, tg, nil); !errors.Is(err, conformance.ErrUnsupported) {
+		t.Fatalf("want ErrUnsupported for a feature the profile does not claim, got %v", err)
+	}
+	c, _, _ = conformance.Lookup("RequestIDClientUUIDHonoured")
+	if err := conformance.Run(context.Background(), c, tg, nil); !errors.Is(err, conformance.ErrSkipped) {
+		t.Fatalf("want ErrSkipped for a claimed feature whose route is missing, got %v", err)
+	}
+}
