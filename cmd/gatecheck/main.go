@@ -4,6 +4,8 @@
 //	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR]
 //	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
 //	gatecheck fixture  [--listen ADDR] [--version LABEL]
+//	gatecheck bench    [--rate N] [--duration D] [--out DIR]
+//	gatecheck compare  BASE.json OTHER.json
 //	gatecheck profiles validate FILE…
 //	gatecheck version
 package main
@@ -19,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,7 +31,9 @@ import (
 	"github.com/gatecheck/gatecheck/gateway"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/runner"
+	"github.com/gatecheck/gatecheck/scenarios/overhead"
 )
 
 const usage = `gatecheck — conformance and traffic tests for API gateways
@@ -42,6 +47,12 @@ Usage:
                      Run the reference gateway (default: the reference API).
   gatecheck fixture  [--listen ADDR] [--version LABEL]
                      Run the fixture backend to put behind any gateway.
+  gatecheck bench    [--rate N] [--duration D] [--out DIR]
+                     Measure the latency the reference gateway adds over
+                     calling the fixture directly (Vegeta, loopback only).
+  gatecheck compare  BASE.json OTHER.json
+                     List the specs whose verdicts differ between two
+                     reports (e.g. the reference gateway and yours).
   gatecheck profiles validate FILE…
                      Check target profiles without running anything.
   gatecheck version
@@ -69,6 +80,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stderr, logger)
 	case "fixture":
 		return cmdFixture(args[1:], stderr, logger)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "profiles":
 		return cmdProfiles(args[1:], stdout, stderr)
 	case "version":
@@ -220,6 +235,72 @@ func serveHTTP(addr string, h http.Handler, stderr io.Writer, logger *slog.Logge
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 		logger.Info(what + " stopped")
+	}
+	return 0
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	rate := fs.Int("rate", 2000, "requests per second on each side")
+	duration := fs.Duration("duration", 8*time.Second, "attack duration on each side")
+	out := fs.String("out", "", "directory for raw Vegeta results (overhead.bin); empty: not kept")
+	if !parse(fs, args, stderr) {
+		return runner.ExitConfig
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	e, err := runner.StartEmbedded(nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+		return runner.ExitConfig
+	}
+	defer e.Close()
+	opts := overhead.Options{DirectURL: e.FixtureURL + "/inspect", GatewayURL: e.GatewayURL + "/test/inspect", Rate: *rate, Duration: *duration}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+			return runner.ExitConfig
+		}
+		f, err := os.Create(filepath.Join(*out, "overhead.bin"))
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+			return runner.ExitConfig
+		}
+		defer f.Close()
+		opts.Raw = f
+	}
+	fmt.Fprintf(stdout, "latency overhead: %d req/s for %v on each side, direct and through the reference gateway, alternating\n", *rate, *duration)
+	res, err := overhead.Run(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+		return runner.ExitConfig
+	}
+	res.Print(stdout)
+	if !res.Valid {
+		return runner.ExitFailed
+	}
+	return 0
+}
+
+func cmdCompare(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 2 {
+		fmt.Fprintln(stderr, "usage: gatecheck compare BASE.json OTHER.json (report.json files written by gatecheck run)")
+		return runner.ExitConfig
+	}
+	base, err := reports.ReadJSON(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck compare: %v\n", err)
+		return runner.ExitConfig
+	}
+	other, err := reports.ReadJSON(args[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck compare: %v\n", err)
+		return runner.ExitConfig
+	}
+	diffs := reports.Compare(base, other)
+	reports.WriteComparison(stdout, base, other, diffs)
+	if len(diffs) > 0 {
+		return runner.ExitFailed
 	}
 	return 0
 }

@@ -1,0 +1,51 @@
+# gatecheck — the two commands a user needs:
+#   make conformance   build gatecheck and run every spec against the embedded reference gateway
+#   make test          vet, format check, unit tests (race detector), the embedded run and the two-shell run
+GO      ?= go
+BIN     := bin/gatecheck
+OUT     ?= gatecheck-report
+N       ?= 20
+
+.PHONY: all build conformance test unit vet fmt-check two-shells repeat bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gatecheck
+
+conformance: build
+	./$(BIN) run --out $(OUT)
+
+test: vet fmt-check unit conformance two-shells
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+two-shells: build
+	scripts/two-shells.sh $(BIN)
+
+# The embedded suite must pass N times in a row (flake guard).
+repeat: build
+	@for i in $$(seq 1 $(N)); do \
+	  ./$(BIN) run --out $(OUT)/repeat >/dev/null || { echo "run $$i of $(N) failed"; ./$(BIN) run --out $(OUT)/repeat | tail -30; exit 1; }; \
+	done; echo "embedded run passed $(N) times in a row"
+
+# Performance: Go benchmarks (ns/op, allocs/op, req/s) printed as ratios,
+# then the Vegeta latency-overhead scenario (p50/p99 added by the gateway).
+bench: build
+	@mkdir -p bench-results
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/ ./fixtures/backend/ | tee bench-results/go-bench.txt
+	@echo
+	@scripts/bench-ratios.sh bench-results/go-bench.txt
+	@echo
+	./$(BIN) bench --rate 2000 --duration 8s --out bench-results
+
+clean:
+	rm -rf bin $(OUT) bench-results

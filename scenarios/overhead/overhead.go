@@ -1,0 +1,153 @@
+// Package overhead is the latency-overhead scenario: the same constant-rate
+// attack against the fixture backend directly and through the gateway, in
+// alternating rounds so both see the same machine conditions, and the
+// latency the gateway adds reported as differences and ratios.
+package overhead
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"text/tabwriter"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/gatecheck/gatecheck/scenarios"
+)
+
+// Options of one overhead run.
+type Options struct {
+	DirectURL  string        // the fixture route, called directly
+	GatewayURL string        // the same route through the gateway
+	Rate       int           // requests per second, per side
+	Duration   time.Duration // per side, split across Rounds
+	Rounds     int           // alternations; default 4
+	// Raw, when set, receives every result in Vegeta's encoding, direct and
+	// gateway attacks named "direct" and "gateway".
+	Raw io.Writer
+}
+
+// Side is one target's measurements.
+type Side struct {
+	Requests uint64
+	Rate     float64
+	P50, P90 time.Duration
+	P99, Max time.Duration
+	Success  float64
+	Codes    map[string]int
+}
+
+// Result compares the two sides.
+type Result struct {
+	Direct, Gateway Side
+	Valid           bool   // both sides achieved ≥95 % of the requested rate with no errors
+	Invalid         string // why not
+}
+
+// Run runs the scenario.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Rounds <= 0 {
+		o.Rounds = 4
+	}
+	for _, u := range []string{o.DirectURL, o.GatewayURL} {
+		if err := scenarios.Bounds(u, o.Rate, o.Duration, false); err != nil {
+			return nil, err
+		}
+	}
+	var enc vegeta.Encoder
+	if o.Raw != nil {
+		enc = vegeta.NewEncoder(o.Raw)
+	}
+	direct, gw := &vegeta.Metrics{}, &vegeta.Metrics{}
+	res := &Result{Valid: true}
+	per := o.Duration / time.Duration(o.Rounds)
+	for round := 0; round < o.Rounds; round++ {
+		for _, side := range []struct {
+			name, url string
+			m         *vegeta.Metrics
+		}{{"direct", o.DirectURL, direct}, {"gateway", o.GatewayURL, gw}} {
+			// Each round is judged on its own: merged metrics span the
+			// other side's rounds too, so their rate means nothing.
+			var round vegeta.Metrics
+			if err := attack(ctx, side.name, side.url, o.Rate, per, []*vegeta.Metrics{side.m, &round}, enc); err != nil {
+				return nil, err
+			}
+			round.Close()
+			if rate, ok := scenarios.AchievedRate(&round, o.Rate, 0.95); !ok && res.Valid {
+				res.Valid, res.Invalid = false, fmt.Sprintf("%s side achieved %.0f/s of the %d/s asked: the load generator, not the target, was the limit", side.name, rate, o.Rate)
+			}
+		}
+	}
+	direct.Close()
+	gw.Close()
+	res.Direct, res.Gateway = side(direct, o.Rate), side(gw, o.Rate)
+	for _, s := range []struct {
+		name string
+		m    *vegeta.Metrics
+	}{{"direct", direct}, {"gateway", gw}} {
+		if s.m.Success < 1 && res.Valid {
+			res.Valid, res.Invalid = false, fmt.Sprintf("%s side had errors: %v (status %v)", s.name, s.m.Errors, s.m.StatusCodes)
+		}
+	}
+	return res, nil
+}
+
+func attack(ctx context.Context, name, url string, rate int, d time.Duration, into []*vegeta.Metrics, enc vegeta.Encoder) error {
+	a := scenarios.NewAttacker()
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: url})
+	results := a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, name)
+	for {
+		select {
+		case <-ctx.Done():
+			a.Stop()
+			for range results {
+			}
+			return ctx.Err()
+		case r, ok := <-results:
+			if !ok {
+				return nil
+			}
+			for _, m := range into {
+				m.Add(r)
+			}
+			if enc != nil {
+				if err := enc.Encode(r); err != nil {
+					a.Stop()
+					for range results {
+					}
+					return err
+				}
+			}
+		}
+	}
+}
+
+// side summarises merged metrics; Rate is the requested rate, which every
+// round was checked to achieve.
+func side(m *vegeta.Metrics, rate int) Side {
+	return Side{Requests: m.Requests, Rate: float64(rate), P50: m.Latencies.P50, P90: m.Latencies.P90, P99: m.Latencies.P99, Max: m.Latencies.Max, Success: m.Success, Codes: m.StatusCodes}
+}
+
+// Print writes the comparison table.
+func (r *Result) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LATENCY\tDIRECT\tGATEWAY\tADDED\tRATIO")
+	row := func(name string, d, g time.Duration) {
+		ratio := 0.0
+		if d > 0 {
+			ratio = float64(g) / float64(d)
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%v\t%v\t%.2fx\n", name, d.Round(time.Microsecond), g.Round(time.Microsecond), (g - d).Round(time.Microsecond), ratio)
+	}
+	row("p50", r.Direct.P50, r.Gateway.P50)
+	row("p90", r.Direct.P90, r.Gateway.P90)
+	row("p99", r.Direct.P99, r.Gateway.P99)
+	fmt.Fprintf(tw, "rate\t%.0f/s\t%.0f/s\t\t\n", r.Direct.Rate, r.Gateway.Rate)
+	fmt.Fprintf(tw, "requests\t%d\t%d\t\t\n", r.Direct.Requests, r.Gateway.Requests)
+	tw.Flush()
+	if !r.Valid {
+		fmt.Fprintf(w, "verdict: INVALID — %s\n", r.Invalid)
+	}
+}
