@@ -147,7 +147,7 @@ func Load(name string, data []byte) (*Profile, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: name, Problems: []string{"the file is empty (fix: start from fixtures/profiles/reference.yaml)"}}
 		}
-		return nil, &Error{File: name, Problems: []string{strings.TrimPrefix(err.Error(), "yaml: ") + " (fix: check the field name against fixtures/profiles/README.md)"}}
+		return nil, &Error{File: name, Problems: []string{strings.TrimPrefix(err.Error(), "yaml: ") + " (fix: check the field against fixtures/profiles/README.md)"}}
 	}
 	p.applyDefaults()
 	if problems := p.validate(); len(problems) > 0 {

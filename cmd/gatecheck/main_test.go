@@ -1,0 +1,141 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/runner"
+)
+
+func gatecheck(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func write(t *testing.T, name, body string) string {
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBadInvocationsFailFastWithOneClearError(t *testing.T) {
+	badAPI := write(t, "api.yaml", "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {'200': {description: ok}}\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://h/x', timeoutInMillis: 30000}\n")
+	stages := write(t, "stages.yaml", "stages:\n  - stageName: test\n")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "Usage"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"run", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"run", "stray"}, `unexpected argument "stray"`},
+		{[]string{"run", "--profile", filepath.Join(t.TempDir(), "nope.yaml")}, "nope.yaml"},
+		{[]string{"run", "--label-filter", "a&&"}, "--label-filter"},
+		{[]string{"serve", "--api", badAPI}, "--api and --stages go together"},
+		{[]string{"serve", "--api", badAPI, "--stages", stages}, "timeoutInMillis"},
+		{[]string{"serve", "--stage-var", "novalue"}, "not name=value"},
+		{[]string{"serve", "--stage-var", "bad-name=x"}, "variable names"},
+		{[]string{"fixture", "--listen", "not-an-address"}, "--listen not-an-address"},
+		{[]string{"profiles", "validate", write(t, "p.yaml", "version: 1\nname: x\nbogus: true\n")}, "bogus"},
+		{[]string{"compare", "one.json"}, "usage: gatecheck compare"},
+		{[]string{"bench", "--rate", "999999"}, "rate"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, _, stderr := gatecheck(t, c.args...)
+			if code != runner.ExitConfig {
+				t.Errorf("exit code = %d, want %d (config error); stderr:\n%s", code, runner.ExitConfig, stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr does not mention %q:\n%s", c.want, stderr)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+				t.Errorf("stderr shows a panic:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestBadAPIErrorNamesFileFieldAndFix(t *testing.T) {
+	api := write(t, "api.yaml", "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {'200': {description: ok}}\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: 'http://h/x', timeoutInMillis: 30000}\n")
+	stages := write(t, "stages.yaml", "stages:\n  - stageName: test\n")
+	_, _, stderr := gatecheck(t, "serve", "--api", api, "--stages", stages)
+	for _, want := range []string{api, "paths./x.get.x-amazon-apigateway-integration.timeoutInMillis", "50–29000"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error does not contain %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestProfilesValidateShipped(t *testing.T) {
+	code, stdout, stderr := gatecheck(t, "profiles", "validate", "../../fixtures/profiles/reference.yaml", "../../fixtures/profiles/local.yaml", "../../fixtures/profiles/aws-rest.yaml")
+	if code != 0 || strings.Count(stdout, ": ok") != 3 {
+		t.Fatalf("shipped profiles must validate: code %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+func TestUnreachableTargetExit3(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	p := write(t, "p.yaml", "version: 1\nname: gone\ntarget: {restURL: http://"+addr+", stage: test}\nfeatures: {request-ids: {}}\n")
+	code, _, stderr := gatecheck(t, "run", "--profile", p, "--out", t.TempDir())
+	if code != runner.ExitUnreachable || !strings.Contains(stderr, "unreachable") {
+		t.Fatalf("code %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, v reports.Verdict) string {
+		r := &reports.Report{SchemaVersion: reports.SchemaVersion, Profile: reports.Profile{Name: name}, Specs: []reports.Spec{{Name: "A", Area: "x", Verdict: reports.Passed}, {Name: "B", Area: "x", Verdict: v}}}
+		path := filepath.Join(dir, name+".json")
+		if err := r.WriteJSON(path); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	base, same, diff := mk("base", reports.Passed), mk("same", reports.Passed), mk("diff", reports.Failed)
+	if code, out, _ := gatecheck(t, "compare", base, same); code != 0 || !strings.Contains(out, "0 spec(s) differ") {
+		t.Fatalf("identical: %d %s", code, out)
+	}
+	if code, out, _ := gatecheck(t, "compare", base, diff); code != runner.ExitFailed || !strings.Contains(out, "B") {
+		t.Fatalf("different: %d %s", code, out)
+	}
+}
+
+// TestConformanceFailureExit1 runs the real suites (once per process)
+// against a "gateway" that answers 200 to everything: it must fail.
+func TestConformanceFailureExit1(t *testing.T) {
+	wrong := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"message":"ok"}`))
+	}))
+	defer wrong.Close()
+	p := write(t, "p.yaml", "version: 1\nname: wrong\ntarget: {restURL: "+wrong.URL+", stage: test}\nroutes: {inspect: /inspect}\nfeatures: {gateway-responses: {}}\nwaits: {request: 5s, spec: 20s, eventually: 2s, poll: 50ms}\n")
+	out := t.TempDir()
+	start := time.Now()
+	code, stdout, stderr := gatecheck(t, "run", "--profile", p, "--out", out)
+	if code != runner.ExitFailed {
+		t.Fatalf("exit code %d, want %d\n%s\n%s", code, runner.ExitFailed, stdout, stderr)
+	}
+	rep, err := reports.ReadJSON(filepath.Join(out, reports.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Failed == 0 || rep.Summary.Unsupported == 0 {
+		t.Fatalf("want failures (gateway-responses) and unsupported specs (everything else): %+v", rep.Summary)
+	}
+	t.Logf("ran in %v: %+v", time.Since(start), rep.Summary)
+}

@@ -1,0 +1,153 @@
+package runner_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	"go.uber.org/goleak"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/runner"
+)
+
+func TestEmbeddedStartsAndStopsCleanly(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	target, stop, err := runner.Prepare(context.Background(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(target.Profile.Target.RestURL, "http://127.0.0.1:") || !strings.HasPrefix(target.Profile.Target.FixtureURL, "http://127.0.0.1:") {
+		t.Fatalf("embedded URLs not filled in: %+v", target.Profile.Target)
+	}
+	resp, err := target.Get(context.Background(), target.URL("inspect"), nil)
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("embedded gateway did not proxy: %v %v", resp, err)
+	}
+	stop()
+}
+
+func writeProfile(t *testing.T, body string) string {
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestPrepareErrors(t *testing.T) {
+	_, _, err := runner.Prepare(context.Background(), filepath.Join(t.TempDir(), "missing.yaml"), nil)
+	var ce *runner.ConfigError
+	if !errors.As(err, &ce) || runner.ExitCode(nil, err) != runner.ExitConfig {
+		t.Fatalf("missing profile: want ConfigError/exit 2, got %v", err)
+	}
+	path := writeProfile(t, "version: 1\nname: gone\ntarget: {restURL: http://"+closedPort(t)+", stage: test}\nfeatures: {request-ids: {}}\n")
+	_, _, err = runner.Prepare(context.Background(), path, nil)
+	var ue *runner.UnreachableError
+	if !errors.As(err, &ue) || runner.ExitCode(nil, err) != runner.ExitUnreachable {
+		t.Fatalf("unreachable gateway: want UnreachableError/exit 3, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("message should say unreachable: %v", err)
+	}
+}
+
+func TestRunRejectsBadLabelFilter(t *testing.T) {
+	_, err := runner.Run(context.Background(), runner.Options{LabelFilter: "feature:(("})
+	if runner.ExitCode(nil, err) != runner.ExitConfig || !strings.Contains(err.Error(), "--label-filter") {
+		t.Fatalf("want a config error naming --label-filter, got %v", err)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	pass := &reports.Report{Summary: reports.Summary{Verdict: reports.Passed}}
+	fail := &reports.Report{Summary: reports.Summary{Verdict: reports.Failed}}
+	if runner.ExitCode(pass, nil) != 0 || runner.ExitCode(fail, nil) != 1 {
+		t.Fatal("pass/fail exit codes wrong")
+	}
+}
+
+func TestBuildReport(t *testing.T) {
+	name := conformance.Checks()[0]
+	c, area, _ := conformance.Lookup(name)
+	text := conformance.SpecText(c)
+	gr := types.Report{SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: text, State: types.SpecStatePassed, RunTime: time.Second},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: text, State: types.SpecStateFailed, Failure: types.Failure{Message: "boom", Location: types.CodeLocation{FileName: "x.go", LineNumber: 3}}},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: text, State: types.SpecStateSkipped, Failure: types.Failure{Message: conformance.UnsupportedPrefix + "no"}},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: text, State: types.SpecStateSkipped, Failure: types.Failure{Message: "needs a route"}},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: text, State: types.SpecStateSkipped}, // filtered out
+		{LeafNodeType: types.NodeTypeReportAfterSuite, LeafNodeText: "gatecheck report", State: types.SpecStatePassed},
+	}}
+	p, err := runner.LoadProfile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runner.BuildReport(gr, p)
+	want := []reports.Verdict{reports.Passed, reports.Failed, reports.Unsupported, reports.Skipped}
+	if len(rep.Specs) != len(want) {
+		t.Fatalf("specs = %+v", rep.Specs)
+	}
+	for i, v := range want {
+		if rep.Specs[i].Verdict != v || rep.Specs[i].Area != area || rep.Specs[i].Name != name {
+			t.Errorf("spec %d = %+v, want verdict %s", i, rep.Specs[i], v)
+		}
+	}
+	if rep.Specs[1].Reason != "boom" || rep.Specs[1].Location != "x.go:3" || rep.Specs[2].Reason != "no" {
+		t.Errorf("reasons/locations wrong: %+v", rep.Specs)
+	}
+	if rep.Summary.Verdict != reports.Failed || rep.Summary.Total != 4 {
+		t.Errorf("summary = %+v", rep.Summary)
+	}
+}
+
+// TestRunWritesReports runs one area of the real suites (Ginkgo allows one
+// run per process) and checks the files and the report agree.
+func TestRunWritesReports(t *testing.T) {
+	out := t.TempDir()
+	var stdout strings.Builder
+	rep, err := runner.Run(context.Background(), runner.Options{LabelFilter: "area:errors", OutDir: out, Stdout: &stdout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Verdict != reports.Passed || rep.Summary.Passed == 0 {
+		t.Fatalf("summary = %+v\n%s", rep.Summary, stdout.String())
+	}
+	for _, s := range rep.Specs {
+		if s.Area != "errors" {
+			t.Errorf("label filter let %s (%s) through", s.Name, s.Area)
+		}
+	}
+	back, err := reports.ReadJSON(filepath.Join(out, reports.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Summary != rep.Summary || back.LabelFilter != "area:errors" {
+		t.Fatalf("report.json = %+v", back.Summary)
+	}
+	for _, f := range []string{reports.JUnitFile, reports.MarkdownFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if !strings.Contains(stdout.String(), "gatecheck: PASSED") {
+		t.Errorf("summary not printed:\n%s", stdout.String())
+	}
+}
