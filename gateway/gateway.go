@@ -13,6 +13,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/gatecheck/gatecheck/gateway/accesslog"
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/integration"
 	"github.com/gatecheck/gatecheck/gateway/payload"
@@ -34,7 +35,8 @@ type Options struct {
 	// Transport for backend calls. Default: a pooled transport tuned for a
 	// gateway (many idle connections per backend, no compression).
 	Transport http.RoundTripper
-	Logger    *slog.Logger
+	// AccessLog, when set, receives one line per request (spec §11 fields).
+	AccessLog *slog.Logger
 }
 
 // Gateway serves one REST API on its stages.
@@ -61,18 +63,31 @@ func New(api *restapi.API, stages []restapi.Stage, opts Options) (*Gateway, erro
 	}
 	responder := gatewayresponse.New(api)
 
-	// The pipeline, outermost first, in the order API Gateway applies it.
-	var h http.Handler
-	h = &integration.Stage{ // 5. call the integration under its timeout and map the response
+	// The pipeline, in the order a request meets it (API Gateway's order).
+	// Each stage is an http.Handler wrapping the next; the integration answers.
+	pipeline := []func(next http.Handler) http.Handler{
+		func(next http.Handler) http.Handler { return &requestid.Stage{Clock: opts.Clock, Next: next} }, // request ids on every response
+		func(next http.Handler) http.Handler { // access log, once the ids exist
+			if opts.AccessLog == nil {
+				return next
+			}
+			return &accesslog.Stage{Logger: opts.AccessLog, Clock: opts.Clock, Next: next}
+		},
+		func(next http.Handler) http.Handler { // 10 MB limit; buffer the body
+			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
+		},
+		func(next http.Handler) http.Handler { return routing.New(api, stages, responder, next) },           // stage, resource, method
+		func(next http.Handler) http.Handler { return &validation.Stage{Responder: responder, Next: next} }, // request validator
+	}
+	var h http.Handler = &integration.Stage{ // the integration, under its timeout
 		Clock:          opts.Clock,
 		Client:         &http.Client{Transport: opts.Transport, CheckRedirect: noRedirects},
 		Responder:      responder,
 		LambdaEndpoint: opts.LambdaEndpoint,
 	}
-	h = &validation.Stage{Responder: responder, Next: h}                              // 4. request validator
-	h = routing.New(api, stages, responder, h)                                        // 3. stage, resource, method
-	h = &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: h} // 2. 10 MB limit, buffer body
-	h = &requestid.Stage{Clock: opts.Clock, Next: h}                                  // 1. request ids on every response
+	for i := len(pipeline) - 1; i >= 0; i-- {
+		h = pipeline[i](h)
+	}
 	g.handler = h
 	return g, nil
 }

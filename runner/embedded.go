@@ -69,7 +69,7 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 		vars["backend"] = fixtureAddr
 		stages[i].Variables = vars
 	}
-	e.Gateway, err = gateway.New(api, stages, gateway.Options{LambdaEndpoint: e.FixtureURL, Logger: logger})
+	e.Gateway, err = gateway.New(api, stages, gateway.Options{LambdaEndpoint: e.FixtureURL})
 	if err != nil {
 		e.Close()
 		return nil, err

@@ -147,6 +147,7 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	stagesPath := fs.String("stages", "", "stage file; default: the reference API's stages")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	lambda := fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
+	accessLog := fs.Bool("access-log", true, "log one line per request (requestId, method, path, status, latency) to stderr")
 	vars := stageVars{}
 	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
 	if !parse(fs, args, stderr) {
@@ -187,7 +188,11 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 		}
 		stages[i].Variables = merged
 	}
-	gw, err := gateway.New(api, stages, gateway.Options{LambdaEndpoint: *lambda, Logger: logger})
+	opts := gateway.Options{LambdaEndpoint: *lambda}
+	if *accessLog {
+		opts.AccessLog = logger
+	}
+	gw, err := gateway.New(api, stages, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
 		return runner.ExitConfig
