@@ -124,6 +124,9 @@ func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (
 		if !ok {
 			return m
 		}
+		if !env.Ctx.Method.IsGreedy(name) {
+			return url.PathEscape(v) // an encoded slash stays encoded
+		}
 		segs := strings.Split(v, "/")
 		for i := range segs {
 			segs[i] = url.PathEscape(segs[i])
@@ -207,12 +210,9 @@ func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (st
 // configuration error ("No match for output mapping").
 func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key string) (*result, error) {
 	var chosen *restapi.IntegrationResponse
-	for pattern, ir := range in.Responses {
-		if pattern == "default" {
-			continue
-		}
+	for _, pattern := range in.SelectionPatterns() {
 		if ok, _ := regexp.MatchString("^(?:"+pattern+")$", key); ok {
-			ir := ir
+			ir := in.Responses[pattern]
 			chosen = &ir
 			break
 		}

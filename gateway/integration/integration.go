@@ -82,6 +82,14 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h := w.Header()
 		for k, v := range res.header {
+			// Lambda results name headers in any case; keep one Content-Type
+			// and let the gateway alone set Content-Length.
+			switch http.CanonicalHeaderKey(k) {
+			case "Content-Length":
+				continue
+			case "Content-Type":
+				k = "Content-Type"
+			}
 			h[k] = v
 		}
 		if h.Get("Content-Type") == "" {

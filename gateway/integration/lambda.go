@@ -93,7 +93,8 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if err != nil {
 		return nil, fail(gatewayresponse.LambdaProxyMalformed, err)
 	}
-	out := &result{status: pr.StatusCode, header: pr.Header, body: newBuffer([]byte(pr.Body))}
+	// The function's headers are cleaned and remapped like a backend's.
+	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header), body: newBuffer([]byte(pr.Body))}
 	if pr.IsBase64Encoded && binaryAccepted(c.API, r) {
 		if dec, err := base64.StdEncoding.DecodeString(pr.Body); err == nil {
 			out.body.Reset()
@@ -117,15 +118,13 @@ func newEvent(r *http.Request, c *request.Context) *proxyEvent {
 			Identity: eventIdentity{SourceIP: c.SourceIP, UserAgent: r.UserAgent()},
 		},
 	}
-	if len(r.Header) > 0 {
-		ev.Headers, ev.MultiValueHeaders = map[string]string{}, map[string][]string{}
-		for k, v := range r.Header {
-			ev.Headers[k] = v[len(v)-1]
-			ev.MultiValueHeaders[k] = v
-		}
-		ev.Headers[request.HeaderTraceID] = c.TraceID
-		ev.MultiValueHeaders[request.HeaderTraceID] = []string{c.TraceID}
+	ev.Headers, ev.MultiValueHeaders = map[string]string{}, map[string][]string{}
+	for k, v := range r.Header {
+		ev.Headers[k] = v[len(v)-1]
+		ev.MultiValueHeaders[k] = v
 	}
+	ev.Headers[request.HeaderTraceID] = c.TraceID
+	ev.MultiValueHeaders[request.HeaderTraceID] = []string{c.TraceID}
 	if q := r.URL.Query(); len(q) > 0 {
 		ev.QueryStringParameters, ev.MultiValueQueryStringParameters = map[string]string{}, q
 		for k, v := range q {

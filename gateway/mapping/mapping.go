@@ -171,13 +171,13 @@ func (e *Env) Render(tmpl string) string {
 // reference evaluates the reference at the start of s (which begins with
 // '$') and returns its value and length, or n == 0 if s holds none.
 func (e *Env) reference(s string) (string, int) {
-	braced := strings.HasPrefix(s, "${")
 	start := 1
-	if braced {
+	if strings.HasPrefix(s[1:], "!") { // quiet reference $!x or $!{x}
 		start = 2
 	}
-	if strings.HasPrefix(s[1:], "!") { // quiet reference $!x
-		start = 2
+	braced := start < len(s) && s[start] == '{'
+	if braced {
+		start++
 	}
 	j := start
 	for j < len(s) && (isIdent(s[j]) || (s[j] == '.' && j+1 < len(s) && isIdent(s[j+1]))) {

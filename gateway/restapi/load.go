@@ -59,7 +59,7 @@ func Load(name string, data []byte) (*API, error) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
 		p.addf("openapi", "version %q is not supported; use OpenAPI 3.0 (`openapi: 3.0.1`)", doc.OpenAPI)
 	}
-	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation(), openapi3.AllowExtraSiblingFields("x-amazon-apigateway-integration")); err != nil {
+	if err := validateOpenAPI(doc); err != nil {
 		p.addf("(document)", "invalid OpenAPI: %v", err)
 	}
 	api := &API{Source: name, GatewayResponses: map[string]GatewayResponse{}}
@@ -132,6 +132,20 @@ func Load(name string, data []byte) (*API, error) {
 		return nil, err
 	}
 	return api, nil
+}
+
+// validateOpenAPI validates doc as OpenAPI 3. API Gateway writes greedy path
+// variables as {proxy+} with a parameter named proxy, which plain OpenAPI
+// validation rejects, so validate a copy whose paths drop the "+".
+func validateOpenAPI(doc *openapi3.T) error {
+	vdoc := *doc
+	if doc.Paths != nil {
+		vdoc.Paths = openapi3.NewPaths()
+		for path, item := range doc.Paths.Map() {
+			vdoc.Paths.Set(strings.ReplaceAll(path, "+}", "}"), item)
+		}
+	}
+	return vdoc.Validate(context.Background(), openapi3.DisableExamplesValidation())
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -6,11 +6,10 @@ package restapi
 
 import (
 	"fmt"
-
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"slices"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Integration types, as written in x-amazon-apigateway-integration.type.
@@ -92,6 +91,30 @@ func (i Integration) Timeout() int {
 		return DefaultTimeoutMillis
 	}
 	return *i.TimeoutInMillis
+}
+
+// SelectionPatterns lists the non-default response selection patterns in a
+// fixed order (longest first, then lexical), so that when several match the
+// same one always wins.
+func (i Integration) SelectionPatterns() []string {
+	patterns := make([]string, 0, len(i.Responses))
+	for p := range i.Responses {
+		if p != "default" {
+			patterns = append(patterns, p)
+		}
+	}
+	slices.SortFunc(patterns, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return patterns
+}
+
+// IsGreedy reports whether the method's resource path declares {name+}.
+func (m *Method) IsGreedy(name string) bool {
+	return m != nil && strings.Contains(m.ResourcePath, "{"+name+"+}")
 }
 
 // IntegrationResponse mirrors one entry of x-amazon-apigateway-integration.responses.

@@ -402,9 +402,11 @@ func TestLoadGatewayResponseProblems(t *testing.T) {
 		})
 	}
 	t.Run("block not a map", func(t *testing.T) {
-		doc := []byte(strings.Replace(string(withGatewayResponses("  - DEFAULT_4XX")), "", "", 1))
-		ce := configError(t, mustFail(t, doc), "api.yaml")
-		problemWith(t, ce, "x-amazon-apigateway-gateway-responses")
+		ce := configError(t, mustFail(t, withGatewayResponses("  - DEFAULT_4XX")), "api.yaml")
+		p := problemWith(t, ce, "x-amazon-apigateway-gateway-responses")
+		if !strings.Contains(p, "must be a map from response type to response") {
+			t.Errorf("problem %q", p)
+		}
 	})
 }
 
@@ -744,5 +746,34 @@ func TestResourceMethod(t *testing.T) {
 	delete(r.Methods, restapi.AnyMethod)
 	if r.Method("PATCH") != nil {
 		t.Error("no ANY: unknown method must be nil")
+	}
+}
+
+// API Gateway exports greedy paths with a standard operation and a parameter
+// named without the "+": that must load.
+func TestLoadGreedyPathOnStandardOperation(t *testing.T) {
+	doc := "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /files/{proxy+}:\n    get:\n" +
+		"      parameters:\n        - {name: proxy, in: path, required: true, schema: {type: string}}\n" +
+		"      responses: {\"200\": {description: OK}}\n      x-amazon-apigateway-integration: {type: mock}\n"
+	api, err := restapi.Load("api.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(api.Resources) != 1 || api.Resources[0].Path != "/files/{proxy+}" || api.Resources[0].Methods["GET"] == nil {
+		t.Fatalf("resources = %+v", api.Resources)
+	}
+	if !api.Resources[0].Methods["GET"].IsGreedy("proxy") {
+		t.Fatal("proxy should be greedy")
+	}
+}
+
+func TestSelectionPatternsAreOrdered(t *testing.T) {
+	in := restapi.Integration{Responses: map[string]restapi.IntegrationResponse{"2\\d{2}": {}, "201": {}, "default": {}, "4\\d{2}": {}}}
+	for i := 0; i < 20; i++ { // map order varies between iterations
+		got := in.SelectionPatterns()
+		want := []string{"2\\d{2}", "4\\d{2}", "201"}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("patterns = %q, want %q", got, want)
+		}
 	}
 }
