@@ -1,0 +1,40 @@
+package scenarios_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatecheck/gatecheck/scenarios"
+)
+
+func TestBounds(t *testing.T) {
+	cases := []struct {
+		url      string
+		rate     int
+		duration time.Duration
+		allow    bool
+		want     string // "" = allowed
+	}{
+		{"http://127.0.0.1:8080/x", 100, time.Second, false, ""},
+		{"http://localhost:8080/x", scenarios.MaxRate, scenarios.MaxDuration, false, ""},
+		{"http://[::1]:8080/x", 1, time.Millisecond, false, ""},
+		{"http://10.0.0.1/x", 100, time.Second, false, "not on loopback"},
+		{"https://api.example.com/x", 100, time.Second, false, "not on loopback"},
+		{"https://api.example.com/x", 100, time.Second, true, ""},
+		{"http://127.0.0.1/x", 0, time.Second, false, "rate"},
+		{"http://127.0.0.1/x", scenarios.MaxRate + 1, time.Second, false, "rate"},
+		{"http://127.0.0.1/x", 10, 0, false, "duration"},
+		{"http://127.0.0.1/x", 10, scenarios.MaxDuration + time.Second, false, "duration"},
+		{"::not a url", 10, time.Second, false, "not a URL"},
+	}
+	for _, c := range cases {
+		err := scenarios.Bounds(c.url, c.rate, c.duration, c.allow)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("Bounds(%q, %d, %v, %v) = %v, want allowed", c.url, c.rate, c.duration, c.allow, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("Bounds(%q, %d, %v, %v) = %v, want an error about %q", c.url, c.rate, c.duration, c.allow, err, c.want)
+		}
+	}
+}
