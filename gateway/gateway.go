@@ -20,6 +20,8 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/requestid"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/routing"
+	"github.com/gatecheck/gatecheck/gateway/throttling"
+	"github.com/gatecheck/gatecheck/gateway/usageplan"
 	"github.com/gatecheck/gatecheck/gateway/validation"
 )
 
@@ -43,13 +45,15 @@ type Options struct {
 type Gateway struct {
 	handler   http.Handler
 	transport *http.Transport // owned, closed by Close; nil if supplied by the caller
+	plans     *usageplan.Plans
 }
 
-// New builds the gateway for api and stages (both already validated).
-func New(api *restapi.API, stages []restapi.Stage, opts Options) (*Gateway, error) {
-	if api == nil || len(stages) == 0 {
+// New builds the gateway for api and its stage file (both already validated).
+func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error) {
+	if api == nil || sf == nil || len(sf.Stages) == 0 {
 		return nil, errors.New("gateway: an API and at least one stage are required")
 	}
+	stages := sf.Stages
 	if opts.Clock == nil {
 		opts.Clock = clockwork.NewRealClock()
 	}
@@ -62,6 +66,8 @@ func New(api *restapi.API, stages []restapi.Stage, opts Options) (*Gateway, erro
 		opts.Transport = g.transport
 	}
 	responder := gatewayresponse.New(api)
+	g.plans = usageplan.New(api, sf, opts.Clock)
+	account := throttling.NewBucket(sf.AccountThrottle(), opts.Clock)
 
 	// The pipeline, in the order a request meets it (API Gateway's order).
 	// Each stage is an http.Handler wrapping the next; the integration answers.
@@ -76,7 +82,16 @@ func New(api *restapi.API, stages []restapi.Stage, opts Options) (*Gateway, erro
 		func(next http.Handler) http.Handler { // 10 MB limit; buffer the body
 			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
 		},
-		func(next http.Handler) http.Handler { return routing.New(api, stages, responder, next) },           // stage, resource, method
+		func(next http.Handler) http.Handler { return routing.New(api, stages, responder, next) }, // stage, resource, method
+		func(next http.Handler) http.Handler { // API key, usage plan throttle and quota
+			return &usageplan.Stage{Plans: g.plans, Source: api.APIKeySource, Responder: responder, Next: next}
+		},
+		func(next http.Handler) http.Handler { // stage and method throttles (methodSettings)
+			return throttling.NewStage(api, stages, opts.Clock, responder, next)
+		},
+		func(next http.Handler) http.Handler { // account throttle
+			return &throttling.Account{Bucket: account, Responder: responder, Next: next}
+		},
 		func(next http.Handler) http.Handler { return &validation.Stage{Responder: responder, Next: next} }, // request validator
 	}
 	var h http.Handler = &integration.Stage{ // the integration, under its timeout
@@ -91,6 +106,9 @@ func New(api *restapi.API, stages []restapi.Stage, opts Options) (*Gateway, erro
 	g.handler = h
 	return g, nil
 }
+
+// Plans returns the live usage plans and keys (for the management API).
+func (g *Gateway) Plans() *usageplan.Plans { return g.plans }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
 

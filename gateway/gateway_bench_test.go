@@ -29,7 +29,7 @@ func reference(b *testing.B, backendAddr string, transport http.RoundTripper) *g
 		b.Fatal(err)
 	}
 	stages := []restapi.Stage{{StageName: "test", Variables: map[string]string{"backend": backendAddr, "version": "v1"}}}
-	gw, err := gateway.New(api, stages, gateway.Options{Transport: transport, LambdaEndpoint: "http://" + backendAddr})
+	gw, err := gateway.New(api, &restapi.StageFile{Stages: stages}, gateway.Options{Transport: transport, LambdaEndpoint: "http://" + backendAddr})
 	if err != nil {
 		b.Fatal(err)
 	}

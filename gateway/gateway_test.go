@@ -99,7 +99,7 @@ func newE2E(t *testing.T, opts gateway.Options) *e2eWorld {
 	stages := []restapi.Stage{{StageName: "test", Variables: map[string]string{"backend": strings.TrimPrefix(w.backend.URL, "http://"), "version": "v1"}}}
 	opts.Clock = w.clock
 	opts.LambdaEndpoint = w.lambda.URL
-	w.gw, err = gateway.New(api, stages, opts)
+	w.gw, err = gateway.New(api, &restapi.StageFile{Stages: stages}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,13 +461,13 @@ func rawRequest(t *testing.T, addr, raw string, halfClose bool) int {
 
 func TestNewRequiresAPIAndStage(t *testing.T) {
 	api := &restapi.API{}
-	if _, err := gateway.New(nil, []restapi.Stage{{StageName: "test"}}, gateway.Options{}); err == nil {
+	if _, err := gateway.New(nil, &restapi.StageFile{Stages: []restapi.Stage{{StageName: "test"}}}, gateway.Options{}); err == nil {
 		t.Error("nil API accepted")
 	}
 	if _, err := gateway.New(api, nil, gateway.Options{}); err == nil {
 		t.Error("no stages accepted")
 	}
-	gw, err := gateway.New(api, []restapi.Stage{{StageName: "test"}}, gateway.Options{})
+	gw, err := gateway.New(api, &restapi.StageFile{Stages: []restapi.Stage{{StageName: "test"}}}, gateway.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +487,7 @@ func TestAccessLogOption(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	gw, err := gateway.New(api, []restapi.Stage{{StageName: "test", Variables: map[string]string{"version": "v7"}}}, gateway.Options{
+	gw, err := gateway.New(api, &restapi.StageFile{Stages: []restapi.Stage{{StageName: "test", Variables: map[string]string{"version": "v7"}}}}, gateway.Options{
 		Clock:     clockwork.NewFakeClock(),
 		AccessLog: slog.New(slog.NewJSONHandler(&buf, nil)),
 	})

@@ -29,7 +29,7 @@ type Embedded struct {
 
 // LoadReference loads the reference API and its stages from the files
 // built into the binary.
-func LoadReference() (*restapi.API, []restapi.Stage, error) {
+func LoadReference() (*restapi.API, *restapi.StageFile, error) {
 	apiData, err := fixtures.Files.ReadFile(fixtures.ReferenceAPI)
 	if err != nil {
 		return nil, nil, err
@@ -42,8 +42,8 @@ func LoadReference() (*restapi.API, []restapi.Stage, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	stages, err := restapi.LoadStages("embedded:"+fixtures.ReferenceStages, stageData)
-	return api, stages, err
+	sf, err := restapi.LoadStages("embedded:"+fixtures.ReferenceStages, stageData)
+	return api, sf, err
 }
 
 // StartEmbedded starts the fixture and the reference gateway wired to it.
@@ -51,7 +51,7 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	api, stages, err := LoadReference()
+	api, sf, err := LoadReference()
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +61,8 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	e.FixtureURL = "http://" + fixtureAddr
-	for i := range stages {
-		vars := map[string]string{}
-		for k, v := range stages[i].Variables {
-			vars[k] = v
-		}
-		vars["backend"] = fixtureAddr
-		stages[i].Variables = vars
-	}
-	e.Gateway, err = gateway.New(api, stages, gateway.Options{LambdaEndpoint: e.FixtureURL})
+	sf.SetVariable("backend", fixtureAddr)
+	e.Gateway, err = gateway.New(api, sf, gateway.Options{LambdaEndpoint: e.FixtureURL})
 	if err != nil {
 		e.Close()
 		return nil, err

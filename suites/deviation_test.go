@@ -85,18 +85,16 @@ func targetFor(t *testing.T, h http.Handler) *conformance.Target {
 // gatewayWith builds a reference gateway with a modified API or options.
 func gatewayWith(t *testing.T, editAPI func(*restapi.API), opts gateway.Options) http.Handler {
 	e := getEnv(t)
-	api, stages, err := runner.LoadReference()
+	api, sf, err := runner.LoadReference()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if editAPI != nil {
 		editAPI(api)
 	}
-	for i := range stages {
-		stages[i].Variables = map[string]string{"backend": strings.TrimPrefix(e.embedded.FixtureURL, "http://"), "version": "v1"}
-	}
+	sf.SetVariable("backend", strings.TrimPrefix(e.embedded.FixtureURL, "http://"))
 	opts.LambdaEndpoint = e.embedded.FixtureURL
-	gw, err := gateway.New(api, stages, opts)
+	gw, err := gateway.New(api, sf, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

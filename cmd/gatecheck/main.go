@@ -158,16 +158,16 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 		return runner.ExitConfig
 	}
 	var (
-		api    *restapi.API
-		stages []restapi.Stage
-		err    error
+		api *restapi.API
+		sf  *restapi.StageFile
+		err error
 	)
 	if *apiPath == "" {
-		api, stages, err = runner.LoadReference()
+		api, sf, err = runner.LoadReference()
 	} else {
 		api, err = restapi.LoadFile(*apiPath)
 		if err == nil {
-			stages, err = restapi.LoadStageFile(*stagesPath)
+			sf, err = restapi.LoadStageFile(*stagesPath)
 		}
 	}
 	if err != nil {
@@ -178,28 +178,21 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 		fmt.Fprintf(stderr, "gatecheck serve: %s\n", strings.Join(problems, "; "))
 		return runner.ExitConfig
 	}
-	for i := range stages {
-		merged := map[string]string{}
-		for k, v := range stages[i].Variables {
-			merged[k] = v
-		}
-		for k, v := range vars {
-			merged[k] = v
-		}
-		stages[i].Variables = merged
+	for k, v := range vars {
+		sf.SetVariable(k, v)
 	}
 	opts := gateway.Options{LambdaEndpoint: *lambda}
 	if *accessLog {
 		opts.AccessLog = logger
 	}
-	gw, err := gateway.New(api, stages, opts)
+	gw, err := gateway.New(api, sf, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
 		return runner.ExitConfig
 	}
 	defer gw.Close()
-	names := make([]string, len(stages))
-	for i, s := range stages {
+	names := make([]string, len(sf.Stages))
+	for i, s := range sf.Stages {
 		names[i] = s.StageName
 	}
 	return serveHTTP(*listen, gw, stderr, logger, "reference gateway", "api", api.Name, "stages", strings.Join(names, ","))

@@ -26,6 +26,7 @@ type Context struct {
 	Method         *restapi.Method   // nil until routed
 	PathParams     map[string]string
 	Body           []byte // the buffered request body (payload stage)
+	APIKeyID       string // $context.identity.apiKeyId, once the usage plan stage accepted a key
 }
 
 type key struct{}
@@ -51,7 +52,6 @@ const (
 	HeaderAPIGWID    = "x-amz-apigw-id"
 	HeaderErrorType  = "x-amzn-ErrorType"
 	HeaderTraceID    = "X-Amzn-Trace-Id"
-	HeaderAPIKey     = "x-api-key"
 	RemappedPrefix   = "x-amzn-Remapped-"
 	DefaultMediaType = "application/json"
 )

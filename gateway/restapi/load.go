@@ -89,6 +89,7 @@ func Load(name string, data []byte) (*API, error) {
 		if decodeExt(raw, &s, extAPIKeySource, &p) && s != "HEADER" && s != "AUTHORIZER" {
 			p.addf(extAPIKeySource, "%q is not HEADER or AUTHORIZER", s)
 		}
+		api.APIKeySource = s
 	}
 	if raw, ok := doc.Extensions[extGatewayResponses]; ok {
 		loadGatewayResponses(raw, api, &p)

@@ -38,6 +38,7 @@ type API struct {
 	Resources        []*Resource
 	GatewayResponses map[string]GatewayResponse // keyed by response type, e.g. DEFAULT_4XX
 	BinaryMediaTypes []string
+	APIKeySource     string // HEADER (default) or AUTHORIZER
 }
 
 // Resource is one path of the API and the methods declared on it.

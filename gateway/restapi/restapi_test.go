@@ -623,7 +623,7 @@ paths:
 
 func TestLoadStages(t *testing.T) {
 	t.Run("valid", func(t *testing.T) {
-		stages, err := restapi.LoadStages("stages.yaml", []byte(`stages:
+		sf, err := restapi.LoadStages("stages.yaml", []byte(`stages:
   - stageName: prod
     description: production
     variables: {backend: "127.0.0.1:9090", version: v1, url: "https://a.example/x?y=1&z=2#f"}
@@ -632,6 +632,7 @@ func TestLoadStages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		stages := sf.Stages
 		if len(stages) != 2 || stages[0].StageName != "prod" || stages[0].Description != "production" || stages[1].StageName != "dev_2-b" {
 			t.Fatalf("stages = %+v", stages)
 		}
@@ -643,10 +644,11 @@ func TestLoadStages(t *testing.T) {
 		}
 	})
 	t.Run("reference stage file", func(t *testing.T) {
-		stages, err := restapi.LoadStageFile("../../fixtures/apis/reference.stages.yaml")
+		sf, err := restapi.LoadStageFile("../../fixtures/apis/reference.stages.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
+		stages := sf.Stages
 		if len(stages) != 1 || stages[0].StageName != "test" || stages[0].Variables["version"] != "v1" {
 			t.Errorf("stages = %+v", stages)
 		}

@@ -311,7 +311,7 @@ func TestRouteReferenceAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages, err := restapi.LoadStageFile("../../fixtures/apis/reference.stages.yaml")
+	sf, err := restapi.LoadStageFile("../../fixtures/apis/reference.stages.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestRouteReferenceAPI(t *testing.T) {
 		c := request.From(r.Context())
 		got = routed{called: true, resource: c.Resource.Path, method: c.Method.HTTPMethod, params: c.PathParams, stage: c.Stage.StageName}
 	})
-	s := routing.New(api, stages, gatewayresponse.New(api), next)
+	s := routing.New(api, sf.Stages, gatewayresponse.New(api), next)
 	for _, tc := range []struct {
 		method, target, resource string
 		params                   map[string]string
