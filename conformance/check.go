@@ -42,7 +42,13 @@ type T struct {
 	Target *Target
 	logf   func(format string, args ...any)
 	skip   func(reason string)
+	grade  func(reason string)
 }
+
+// NonStrict records that the check passed with an outcome the profile
+// declares for its gateway but AWS would not give, e.g. a 503 instead of a
+// 429 (Autobahn's NON-STRICT grade). The check goes on.
+func (t *T) NonStrict(format string, args ...any) { t.grade(fmt.Sprintf(format, args...)) }
 
 // Logf records progress (Ginkgo's By, or the test log).
 func (t *T) Logf(format string, args ...any) { t.logf(format, args...) }
@@ -105,6 +111,11 @@ var (
 	ErrSkipped     = errors.New("skipped")
 )
 
+// NonStrict is Run's result for a check that passed with a NON-STRICT grade.
+type NonStrict struct{ Reason string }
+
+func (n *NonStrict) Error() string { return "NON-STRICT: " + n.Reason }
+
 // Failure is a check's failure outside Ginkgo.
 type Failure struct{ Message string }
 
@@ -113,8 +124,9 @@ func (f *Failure) Error() string { return f.Message }
 type stop struct{ err error }
 
 // Run runs one check against target outside Ginkgo and returns nil when it
-// passes, a *Failure when an assertion fails (or it panics), or an error
-// wrapping ErrUnsupported / ErrSkipped.
+// passes, a *NonStrict when it passes with that grade, a *Failure when an
+// assertion fails (or it panics), or an error wrapping ErrUnsupported /
+// ErrSkipped.
 func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)) (err error) {
 	if reason := target.Unmet(c); reason != "" {
 		if !target.Profile.Supports(c.Feature) {
@@ -128,7 +140,10 @@ func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)
 	ctx, cancel := context.WithTimeout(ctx, target.Profile.Waits.Spec)
 	defer cancel()
 	g := gomega.NewGomega(func(message string, _ ...int) { panic(stop{&Failure{Message: message}}) })
-	t := &T{Gomega: g, Ctx: ctx, Target: target, logf: logf, skip: func(reason string) { panic(stop{fmt.Errorf("%w: %s", ErrSkipped, reason)}) }}
+	var graded []string
+	t := &T{Gomega: g, Ctx: ctx, Target: target, logf: logf,
+		skip:  func(reason string) { panic(stop{fmt.Errorf("%w: %s", ErrSkipped, reason)}) },
+		grade: func(reason string) { graded = append(graded, reason) }}
 	defer func() {
 		if r := recover(); r != nil {
 			if s, ok := r.(stop); ok {
@@ -139,6 +154,9 @@ func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)
 		}
 	}()
 	c.Test(t)
+	if len(graded) > 0 {
+		return &NonStrict{Reason: strings.Join(graded, "; ")}
+	}
 	return nil
 }
 

@@ -59,6 +59,9 @@ func Register(a Area) bool {
 	return true
 }
 
+// GradeEntry names the Ginkgo report entry that carries a NON-STRICT grade.
+const GradeEntry = "gatecheck-grade"
+
 // UnsupportedPrefix starts the skip message of a spec whose feature the
 // profile does not claim; the runner reports those as "unsupported".
 const UnsupportedPrefix = "unsupported: "
@@ -82,6 +85,7 @@ func runInGinkgo(ctx context.Context, c Check) {
 		Target: target,
 		logf:   func(format string, args ...any) { ginkgo.By(fmt.Sprintf(format, args...)) },
 		skip:   func(reason string) { ginkgo.Skip(reason) },
+		grade:  func(reason string) { ginkgo.AddReportEntry(GradeEntry, reason) },
 	}
 	c.Test(t)
 }

@@ -29,6 +29,7 @@ type Target struct {
 	Profile *profile.Profile
 	HTTP    *http.Client
 	Fixture *backend.Client // nil when the profile gives no fixtureURL
+	aws     awsClients
 }
 
 // NewTarget builds the HTTP clients for a validated profile.
@@ -61,6 +62,10 @@ func (t *Target) Unmet(c Check) string {
 		case need == NeedFixtureCounters:
 			if t.Fixture == nil {
 				return "needs the fixture's invocation counters; set target.fixtureURL in the profile"
+			}
+		case need == NeedManagement:
+			if !p.Target.HasManagement() {
+				return "needs control actions through the API Gateway management API; set target.credentials (and target.managementURL for an emulator)"
 			}
 		case strings.HasPrefix(need, "route:"):
 			if _, ok := p.Route(strings.TrimPrefix(need, "route:")); !ok {

@@ -16,10 +16,12 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/accesslog"
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/integration"
+	"github.com/gatecheck/gatecheck/gateway/management"
 	"github.com/gatecheck/gatecheck/gateway/payload"
 	"github.com/gatecheck/gatecheck/gateway/requestid"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/routing"
+	"github.com/gatecheck/gatecheck/gateway/sigv4"
 	"github.com/gatecheck/gatecheck/gateway/throttling"
 	"github.com/gatecheck/gatecheck/gateway/usageplan"
 	"github.com/gatecheck/gatecheck/gateway/validation"
@@ -39,13 +41,21 @@ type Options struct {
 	Transport http.RoundTripper
 	// AccessLog, when set, receives one line per request (spec §11 fields).
 	AccessLog *slog.Logger
+	// Credentials the gateway accepts on SigV4-signed requests (management
+	// API, cache invalidation, @connections). Default: DefaultCredential.
+	Credentials []sigv4.Credential
 }
+
+// DefaultCredential is the emulator's built-in identity, for local use only;
+// the shipped reference and local profiles sign with it.
+var DefaultCredential = sigv4.Credential{AccessKeyID: "AKIAGATECHECKEXAMPLE", SecretAccessKey: "gatecheck-reference-emulator-secret", Identity: "gatecheck"}
 
 // Gateway serves one REST API on its stages.
 type Gateway struct {
 	handler   http.Handler
 	transport *http.Transport // owned, closed by Close; nil if supplied by the caller
 	plans     *usageplan.Plans
+	mgmt      *management.API
 }
 
 // New builds the gateway for api and its stage file (both already validated).
@@ -67,6 +77,11 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	}
 	responder := gatewayresponse.New(api)
 	g.plans = usageplan.New(api, sf, opts.Clock)
+	if len(opts.Credentials) == 0 {
+		opts.Credentials = []sigv4.Credential{DefaultCredential}
+	}
+	verifier := &sigv4.Verifier{Credentials: opts.Credentials, Clock: opts.Clock}
+	g.mgmt = management.New(g.plans, verifier, opts.Clock)
 	account := throttling.NewBucket(sf.AccountThrottle(), opts.Clock)
 
 	// The pipeline, in the order a request meets it (API Gateway's order).
@@ -107,8 +122,9 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	return g, nil
 }
 
-// Plans returns the live usage plans and keys (for the management API).
-func (g *Gateway) Plans() *usageplan.Plans { return g.plans }
+// Management is the emulated control-plane API (the "apigateway" service),
+// to serve on its own address as AWS does.
+func (g *Gateway) Management() http.Handler { return g.mgmt }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
 

@@ -57,10 +57,22 @@ type Target struct {
 	Headers map[string]string `yaml:"headers"`
 	// AllowNonLoopback must be true to send any traffic off this machine.
 	AllowNonLoopback bool `yaml:"allowNonLoopback"`
-	// Credentials for SigV4-signed control actions: "none" or
+	// ManagementURL is the control-plane endpoint (API Gateway's
+	// "apigateway" service) for control actions such as resetting a quota.
+	// Empty with aws-default-chain credentials: AWS's regional endpoint.
+	ManagementURL string `yaml:"managementURL"`
+	// Credentials for SigV4-signed requests: "none", "static" (the
+	// accessKeyId/secretAccessKey below; for emulators) or
 	// "aws-default-chain" (environment, shared config, SSO, IMDS…).
-	Credentials string `yaml:"credentials"`
-	Region      string `yaml:"region"`
+	Credentials     string `yaml:"credentials"`
+	AccessKeyID     string `yaml:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+	Region          string `yaml:"region"`
+}
+
+// HasManagement reports whether control actions can be sent.
+func (t *Target) HasManagement() bool {
+	return t.Credentials != "none" && (t.ManagementURL != "" || t.Credentials == "aws-default-chain" || t.Embedded)
 }
 
 // Tolerances are the timing slack a check allows.
@@ -201,11 +213,25 @@ func (p *Profile) validate() []string {
 			}
 		}
 	}
-	if t.Credentials != "none" && t.Credentials != "aws-default-chain" {
-		add("target.credentials", "%q is not `none` or `aws-default-chain`", t.Credentials)
+	switch t.Credentials {
+	case "none", "aws-default-chain":
+		if t.AccessKeyID != "" || t.SecretAccessKey != "" {
+			add("target.accessKeyId", "only with `credentials: static`")
+		}
+	case "static":
+		if t.AccessKeyID == "" || t.SecretAccessKey == "" {
+			add("target.credentials", "static credentials need accessKeyId and secretAccessKey")
+		}
+	default:
+		add("target.credentials", "%q is not `none`, `static` or `aws-default-chain`", t.Credentials)
 	}
-	if t.Credentials == "aws-default-chain" && t.Region == "" {
-		add("target.region", "required with aws-default-chain credentials, e.g. `region: us-east-1`")
+	if t.Credentials != "none" && t.Region == "" {
+		add("target.region", "required with credentials, e.g. `region: us-east-1`")
+	}
+	if t.ManagementURL != "" && !t.Embedded {
+		if msg := checkURL(t.ManagementURL, t.AllowNonLoopback); msg != "" {
+			add("target.managementURL", "%s", msg)
+		}
 	}
 	for role, path := range p.Routes {
 		if !strings.HasPrefix(path, "/") {
@@ -320,6 +346,18 @@ func (p *Profile) Claimed() []string {
 func Config[T any](p *Profile, feature string) (T, bool) {
 	c, ok := p.configs[feature].(T)
 	return c, ok
+}
+
+// WithFeatureConfig returns a copy of p claiming feature with cfg (for
+// tests and tools that derive one profile from another).
+func (p Profile) WithFeatureConfig(feature string, cfg any) Profile {
+	configs := make(map[string]any, len(p.configs)+1)
+	for k, v := range p.configs {
+		configs[k] = v
+	}
+	configs[feature] = cfg
+	p.configs = configs
+	return p
 }
 
 // Route returns the resource path for a fixture role.

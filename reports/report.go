@@ -23,6 +23,15 @@ const (
 	Skipped     Verdict = "skipped"     // skipped for another stated reason (e.g. a sub-capability)
 )
 
+// Grade of a passed or failed spec.
+type Grade string
+
+const (
+	GradeOK        Grade = "OK"
+	GradeNonStrict Grade = "NON-STRICT"
+	GradeFailed    Grade = "FAILED"
+)
+
 // Report is the whole result of one `gatecheck run`.
 type Report struct {
 	SchemaVersion string    `json:"schemaVersion"`
@@ -54,13 +63,16 @@ type Profile struct {
 
 // Spec is the result of one conformance spec.
 type Spec struct {
-	Name            string  `json:"name"`        // short check name, e.g. "IntegrationTimeoutExceeded"
-	Area            string  `json:"area"`        // behaviour area, e.g. "timeouts"
-	Feature         string  `json:"feature"`     // feature the check needs, e.g. "integration-timeout"
-	Section         string  `json:"section"`     // section of the behaviour spec, e.g. "§1.1"
-	Description     string  `json:"description"` // the documented behaviour checked
-	Verdict         Verdict `json:"verdict"`
-	Reason          string  `json:"reason,omitempty"`   // failure message or skip reason
+	Name        string  `json:"name"`        // short check name, e.g. "IntegrationTimeoutExceeded"
+	Area        string  `json:"area"`        // behaviour area, e.g. "timeouts"
+	Feature     string  `json:"feature"`     // feature the check needs, e.g. "integration-timeout"
+	Section     string  `json:"section"`     // section of the behaviour spec, e.g. "§1.1"
+	Description string  `json:"description"` // the documented behaviour checked
+	Verdict     Verdict `json:"verdict"`
+	// Grade refines the verdict as Autobahn does: OK, NON-STRICT (passed
+	// with an outcome the profile declares but AWS would not give) or FAILED.
+	Grade           Grade   `json:"grade,omitempty"`
+	Reason          string  `json:"reason,omitempty"`   // failure message, skip reason or NON-STRICT reason
 	Location        string  `json:"location,omitempty"` // file:line of the failure, if any
 	DurationSeconds float64 `json:"durationSeconds"`
 }
@@ -72,7 +84,8 @@ type Summary struct {
 	Failed      int     `json:"failed"`
 	Unsupported int     `json:"unsupported"`
 	Skipped     int     `json:"skipped"`
-	Verdict     Verdict `json:"verdict"` // passed unless any spec failed
+	NonStrict   int     `json:"nonStrict"` // passed specs graded NON-STRICT
+	Verdict     Verdict `json:"verdict"`   // passed unless any spec failed
 }
 
 // Summarize recomputes r.Summary from r.Specs.
@@ -82,6 +95,9 @@ func (r *Report) Summarize() {
 		switch sp.Verdict {
 		case Passed:
 			s.Passed++
+			if sp.Grade == GradeNonStrict {
+				s.NonStrict++
+			}
 		case Failed:
 			s.Failed++
 		case Unsupported:

@@ -43,6 +43,11 @@ func WriteSummary(w io.Writer, r *Report) {
 		}
 	}
 
+	for _, sp := range r.Specs {
+		if sp.Verdict == Passed && sp.Grade == GradeNonStrict {
+			fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", sp.Area, sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
+		}
+	}
 	if uf := unsupportedFeatures(r.Specs); len(uf) > 0 {
 		fmt.Fprintln(w)
 		for _, f := range uf {

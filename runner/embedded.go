@@ -18,10 +18,11 @@ import (
 // Embedded is the reference gateway and the fixture backend running
 // in-process on loopback ephemeral ports.
 type Embedded struct {
-	GatewayURL string
-	FixtureURL string
-	Gateway    *gateway.Gateway
-	Backend    *backend.Backend
+	GatewayURL    string
+	FixtureURL    string
+	ManagementURL string // the emulated control-plane API
+	Gateway       *gateway.Gateway
+	Backend       *backend.Backend
 
 	servers []*http.Server
 	done    []chan struct{}
@@ -73,6 +74,12 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	e.GatewayURL = "http://" + gwAddr
+	mgmtAddr, err := e.serve(e.Gateway.Management())
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.ManagementURL = "http://" + mgmtAddr
 	return e, nil
 }
 

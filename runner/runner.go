@@ -105,7 +105,7 @@ func Prepare(ctx context.Context, profilePath string, logger *slog.Logger) (*con
 		if err != nil {
 			return nil, nil, &ConfigError{fmt.Errorf("starting the reference gateway: %w", err)}
 		}
-		p.Target.RestURL, p.Target.FixtureURL = e.GatewayURL, e.FixtureURL
+		p.Target.RestURL, p.Target.FixtureURL, p.Target.ManagementURL = e.GatewayURL, e.FixtureURL, e.ManagementURL
 		stop = e.Close
 	}
 	target := conformance.NewTarget(p)
@@ -210,7 +210,16 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 		msg := sr.Failure.Message
 		switch sr.State {
 		case types.SpecStatePassed:
-			spec.Verdict = reports.Passed
+			spec.Verdict, spec.Grade = reports.Passed, reports.GradeOK
+			var graded []string
+			for _, e := range sr.ReportEntries {
+				if e.Name == conformance.GradeEntry {
+					graded = append(graded, e.StringRepresentation())
+				}
+			}
+			if len(graded) > 0 {
+				spec.Grade, spec.Reason = reports.GradeNonStrict, strings.Join(graded, "; ")
+			}
 		case types.SpecStateSkipped:
 			if msg == "" {
 				continue // not selected by the label filter
@@ -222,7 +231,7 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 		case types.SpecStatePending:
 			continue
 		default:
-			spec.Verdict = reports.Failed
+			spec.Verdict, spec.Grade = reports.Failed, reports.GradeFailed
 			spec.Reason = msg
 			if sr.Failure.ForwardedPanic != "" {
 				spec.Reason = strings.TrimSpace(msg + "\npanic: " + sr.Failure.ForwardedPanic)

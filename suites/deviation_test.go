@@ -26,6 +26,7 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/runner"
+	"github.com/gatecheck/gatecheck/suites"
 )
 
 // env is the reference gateway and fixture shared by the deviation tests.
@@ -69,7 +70,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// targetFor serves h and returns a Target for it, sharing the fixture.
+// targetFor serves h and returns a Target for it, sharing the fixture. A
+// gateway built by gatewayWith brings its own management API; anything
+// else is managed through the shared reference gateway's.
 func targetFor(t *testing.T, h http.Handler) *conformance.Target {
 	e := getEnv(t)
 	srv := httptest.NewServer(h)
@@ -77,13 +80,24 @@ func targetFor(t *testing.T, h http.Handler) *conformance.Target {
 	p := *e.profile
 	p.Target.RestURL = srv.URL
 	p.Target.FixtureURL = e.embedded.FixtureURL
+	p.Target.ManagementURL = e.embedded.ManagementURL
+	if gw, ok := h.(interface{ Management() http.Handler }); ok {
+		mgmt := httptest.NewServer(gw.Management())
+		t.Cleanup(mgmt.Close)
+		p.Target.ManagementURL = mgmt.URL
+	}
 	tg := conformance.NewTarget(&p)
 	t.Cleanup(tg.Close)
 	return tg
 }
 
 // gatewayWith builds a reference gateway with a modified API or options.
-func gatewayWith(t *testing.T, editAPI func(*restapi.API), opts gateway.Options) http.Handler {
+func gatewayWith(t *testing.T, editAPI func(*restapi.API), opts gateway.Options) *gateway.Gateway {
+	return gatewayWithStages(t, editAPI, nil, opts)
+}
+
+// gatewayWithStages also edits the stage file (methodSettings, plans, keys).
+func gatewayWithStages(t *testing.T, editAPI func(*restapi.API), editStages func(*restapi.StageFile), opts gateway.Options) *gateway.Gateway {
 	e := getEnv(t)
 	api, sf, err := runner.LoadReference()
 	if err != nil {
@@ -91,6 +105,9 @@ func gatewayWith(t *testing.T, editAPI func(*restapi.API), opts gateway.Options)
 	}
 	if editAPI != nil {
 		editAPI(api)
+	}
+	if editStages != nil {
+		editStages(sf)
 	}
 	sf.SetVariable("backend", strings.TrimPrefix(e.embedded.FixtureURL, "http://"))
 	opts.LambdaEndpoint = e.embedded.FixtureURL
@@ -417,7 +434,134 @@ var deviations = []deviation{
 		},
 		fails: []string{"TraceIDForwardedToBackend"},
 	},
+	{
+		name: "never throttles",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) { sf.Stages[0].MethodSettings = nil }, gateway.Options{})
+		},
+		fails: []string{"ThrottleBurstThenRefill", "ThrottledResponseTooManyRequests", "MethodThrottleOverridesStage"},
+	},
+	{
+		name: "throttles at double the rate and burst",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) {
+				rate, burst := 20.0, 10
+				sf.Stages[0].MethodSettings["throttled/GET"] = restapi.MethodSetting{ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst}
+			}, gateway.Options{})
+		},
+		fails: []string{"ThrottleBurstThenRefill"},
+	},
+	{
+		name: "throttles with 503 instead of 429",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if rec.Code == http.StatusTooManyRequests {
+					rec.Code = http.StatusServiceUnavailable
+				}
+			})
+		},
+		fails: []string{"ThrottleBurstThenRefill", "ThrottledResponseTooManyRequests", "MethodThrottleOverridesStage", "QuotaBoundary", "QuotaPerKeyIsolation", "UsagePlanMethodThrottle"},
+	},
+	{
+		name: "quota exhaustion answered with the throttle body",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if headerValue(rec.Header(), "x-amzn-ErrorType") == "LimitExceededException" {
+					rec.Body.Reset()
+					rec.Body.WriteString(`{"message":"Too Many Requests"}`)
+					for k := range rec.Header() {
+						if strings.EqualFold(k, "x-amzn-ErrorType") {
+							rec.Header()[k] = []string{"TooManyRequestsException"}
+						}
+					}
+				}
+			})
+		},
+		fails: []string{"QuotaBoundary"},
+	},
+	{
+		name: "one quota shared by every key",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			var mu sync.Mutex
+			exhausted := false
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if !strings.HasSuffix(r.URL.Path, "/keyed") {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if headerValue(rec.Header(), "x-amzn-ErrorType") == "LimitExceededException" {
+					exhausted = true
+				} else if exhausted {
+					rec.Code = http.StatusTooManyRequests
+					rec.Body.Reset()
+					rec.Body.WriteString(`{"message":"Limit Exceeded"}`)
+				}
+			})
+		},
+		fails: []string{"QuotaPerKeyIsolation"},
+	},
+	{
+		name: "plan per-method throttle ignored",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) { sf.UsagePlans[0].APIStages[0].Throttle = nil }, gateway.Options{})
+		},
+		fails: []string{"UsagePlanMethodThrottle"},
+	},
+	{
+		name: "usage never reaches the management API",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			managed := gatewayWith(t, nil, gateway.Options{}) // its management API sees no traffic
+			serving := gatewayWith(t, nil, gateway.Options{})
+			return &splitGateway{Gateway: managed, serve: serving}
+		},
+		fails: []string{"UsageReported"},
+	},
+	{
+		name: "any API key accepted",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/keyed") {
+					r.Header.Set("x-api-key", "gatecheckValidKey0000000003")
+				}
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"APIKeyMissing", "APIKeyUnknown", "APIKeyDisabled", "APIKeyNotInPlanForStage"},
+	},
+	{
+		name: "x-api-key dropped before the key check",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Header.Del("x-api-key")
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"APIKeyValid", "QuotaBoundary"},
+	},
+	{
+		name: "x-api-key checked on methods that do not require it",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("x-api-key") != "" && strings.HasSuffix(r.URL.Path, "/inspect") {
+					gatewayError(w, http.StatusForbidden, "Forbidden")
+					return
+				}
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"APIKeyIgnoredWithoutRequirement"},
+	},
 }
+
+// splitGateway serves traffic with one gateway while its Management (via
+// the embedded *gateway.Gateway) belongs to another.
+type splitGateway struct {
+	*gateway.Gateway
+	serve http.Handler
+}
+
+func (s *splitGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve.ServeHTTP(w, r) }
 
 func run(t *testing.T, name string, tg *conformance.Target) error {
 	c, _, ok := conformance.Lookup(name)
@@ -489,5 +633,30 @@ func TestUnsupportedFeatureIsNotRun(t *testing.T) {
 	c, _, _ = conformance.Lookup("RequestIDClientUUIDHonoured")
 	if err := conformance.Run(context.Background(), c, tg, nil); !errors.Is(err, conformance.ErrSkipped) {
 		t.Fatalf("want ErrSkipped for a claimed feature whose route is missing, got %v", err)
+	}
+}
+
+// A profile that declares its gateway throttles with 503 (nginx's default)
+// gets a NON-STRICT pass from the same gateway, not a failure.
+func TestThrottledStatusDeclaredByProfileIsNonStrict(t *testing.T) {
+	e := getEnv(t)
+	p := *e.profile
+	cfg, _ := profile.Config[*suites.ThrottlingConfig](e.profile, suites.FeatureThrottling)
+	declared := *cfg
+	declared.ThrottledStatus = http.StatusServiceUnavailable
+	p = p.WithFeatureConfig(suites.FeatureThrottling, &declared)
+	srv := httptest.NewServer(recorded(e.embedded.Gateway, func(r *http.Request, rec *httptest.ResponseRecorder) {
+		if rec.Code == http.StatusTooManyRequests {
+			rec.Code = http.StatusServiceUnavailable
+		}
+	}))
+	defer srv.Close()
+	p.Target.RestURL, p.Target.FixtureURL = srv.URL, e.embedded.FixtureURL
+	tg := conformance.NewTarget(&p)
+	defer tg.Close()
+	err := run(t, "ThrottleBurstThenRefill", tg)
+	var ns *conformance.NonStrict
+	if !errors.As(err, &ns) || !strings.Contains(ns.Reason, "503") {
+		t.Fatalf("want a NON-STRICT pass naming 503, got %v", err)
 	}
 }

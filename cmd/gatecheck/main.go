@@ -146,6 +146,7 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	apiPath := fs.String("api", "", "REST API definition (OpenAPI 3 with x-amazon-apigateway-*); default: the reference API")
 	stagesPath := fs.String("stages", "", "stage file; default: the reference API's stages")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	mgmtListen := fs.String("management-listen", "127.0.0.1:8081", "address of the emulated management API (the AWS SDK apigateway client's endpoint); empty: off")
 	lambda := fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
 	accessLog := fs.Bool("access-log", true, "log one line per request (requestId, method, path, status, latency) to stderr")
 	vars := stageVars{}
@@ -195,7 +196,11 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	for i, s := range sf.Stages {
 		names[i] = s.StageName
 	}
-	return serveHTTP(*listen, gw, stderr, logger, "reference gateway", "api", api.Name, "stages", strings.Join(names, ","))
+	endpoints := []endpoint{{"reference gateway", *listen, gw}}
+	if *mgmtListen != "" {
+		endpoints = append(endpoints, endpoint{"management API", *mgmtListen, gw.Management()})
+	}
+	return serveHTTP(endpoints, stderr, logger, "api", api.Name, "stages", strings.Join(names, ","))
 }
 
 func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
@@ -206,35 +211,52 @@ func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
 		return runner.ExitConfig
 	}
 	b := backend.New(backend.Options{Version: *version, Logger: logger})
-	return serveHTTP(*listen, b, stderr, logger, "fixture backend", "version", *version)
+	return serveHTTP([]endpoint{{"fixture backend", *listen, b}}, stderr, logger, "version", *version)
 }
 
-// serveHTTP serves h until SIGINT/SIGTERM, then shuts down gracefully.
-func serveHTTP(addr string, h http.Handler, stderr io.Writer, logger *slog.Logger, what string, attrs ...any) int {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck: --listen %s: %v\n", addr, err)
-		return runner.ExitConfig
+// endpoint is one listener of a serving command.
+type endpoint struct {
+	what, addr string
+	handler    http.Handler
+}
+
+// serveHTTP serves the endpoints until SIGINT/SIGTERM, then shuts them
+// down gracefully.
+func serveHTTP(endpoints []endpoint, stderr io.Writer, logger *slog.Logger, attrs ...any) int {
+	var servers []*http.Server
+	errc := make(chan error, len(endpoints))
+	for _, e := range endpoints {
+		ln, err := net.Listen("tcp", e.addr)
+		if err != nil {
+			for _, s := range servers {
+				_ = s.Close()
+			}
+			fmt.Fprintf(stderr, "gatecheck: listen %s for the %s: %v\n", e.addr, e.what, err)
+			return runner.ExitConfig
+		}
+		srv := runner.NewServer(e.handler)
+		servers = append(servers, srv)
+		logger.Info(e.what+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
+		go func() { errc <- srv.Serve(ln) }()
 	}
-	srv := runner.NewServer(h)
-	logger.Info(what+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	code := 0
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintf(stderr, "gatecheck: %v\n", err)
-			return 1
+			code = 1
 		}
 	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-		logger.Info(what + " stopped")
 	}
-	return 0
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdown)
+	}
+	logger.Info("stopped")
+	return code
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {

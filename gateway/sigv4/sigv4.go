@@ -17,9 +17,11 @@
 // "/%2540connections/abc%253D"); the SDK signer does so unless
 // SignerOptions.DisableURIPathEscaping is set, and every Go SDK v2 client
 // except S3, including apigateway and apigatewaymanagementapi, signs with the
-// default (double encoding). This is also what API Gateway reports in the
-// "Canonical String for this request should have been" part of its
-// InvalidSignatureException for execute-api today. Some third-party signers
+// default (double encoding). It is also what recent execute-api
+// InvalidSignatureException messages quoted in public SDK bug reports show
+// as "The Canonical String for this request should have been" for
+// @connections calls (older reports, from 2019, show a single encoding).
+// Some third-party signers
 // (aws4's doNotEncodePath, early SDKs for the @connections API) encode the
 // path only once. For service "execute-api" the verifier therefore accepts a
 // signature computed either way: it tries the standard double encoding first

@@ -1,0 +1,55 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+)
+
+// NeedManagement marks a check that sends control actions (reset a quota,
+// flush a cache, move canary traffic) through the API Gateway SDK client.
+const NeedManagement = "management"
+
+type awsClients struct {
+	once   sync.Once
+	cfg    aws.Config
+	err    error
+	client *apigateway.Client
+}
+
+// AWSConfig returns the SDK configuration for the profile's credentials:
+// static keys (emulators) or the standard AWS chain.
+func (t *Target) AWSConfig(ctx context.Context) (aws.Config, error) {
+	t.aws.once.Do(func() {
+		tg := t.Profile.Target
+		switch tg.Credentials {
+		case "static":
+			t.aws.cfg = aws.Config{Region: tg.Region, Credentials: credentials.NewStaticCredentialsProvider(tg.AccessKeyID, tg.SecretAccessKey, ""), HTTPClient: t.HTTP}
+		case "aws-default-chain":
+			t.aws.cfg, t.aws.err = config.LoadDefaultConfig(ctx, config.WithRegion(tg.Region), config.WithHTTPClient(t.HTTP))
+		default:
+			t.aws.err = fmt.Errorf("profile %q has no credentials for signed requests (target.credentials)", t.Profile.Name)
+		}
+		if t.aws.err == nil {
+			t.aws.client = apigateway.NewFromConfig(t.aws.cfg, func(o *apigateway.Options) {
+				if tg.ManagementURL != "" {
+					o.BaseEndpoint = aws.String(tg.ManagementURL)
+				}
+			})
+		}
+	})
+	return t.aws.cfg, t.aws.err
+}
+
+// Management returns the API Gateway control-plane client.
+func (t *Target) Management(ctx context.Context) (*apigateway.Client, error) {
+	if _, err := t.AWSConfig(ctx); err != nil {
+		return nil, err
+	}
+	return t.aws.client, nil
+}

@@ -1,0 +1,271 @@
+// Package management emulates the parts of API Gateway's control-plane REST
+// API (the "apigateway" service) that gatecheck drives through the AWS SDK
+// for Go v2: usage plans, usage and API keys (and, as other features land,
+// stage cache flushes and stage updates). Every call must carry a valid
+// SigV4 signature, as on AWS.
+package management
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/gateway/sigv4"
+	"github.com/gatecheck/gatecheck/gateway/usageplan"
+)
+
+// API is the management endpoint handler.
+type API struct {
+	Plans    *usageplan.Plans
+	Verifier *sigv4.Verifier
+	Clock    clockwork.Clock
+	mux      *http.ServeMux
+}
+
+// New returns the management API over plans.
+func New(plans *usageplan.Plans, verifier *sigv4.Verifier, clock clockwork.Clock) *API {
+	a := &API{Plans: plans, Verifier: verifier, Clock: clock, mux: http.NewServeMux()}
+	a.mux.HandleFunc("GET /usageplans", a.getUsagePlans)
+	a.mux.HandleFunc("GET /usageplans/{id}", a.getUsagePlan)
+	a.mux.HandleFunc("GET /usageplans/{id}/usage", a.getUsage)
+	a.mux.HandleFunc("PATCH /usageplans/{id}/keys/{keyId}/usage", a.updateUsage)
+	a.mux.HandleFunc("GET /apikeys", a.getAPIKeys)
+	a.mux.HandleFunc("GET /apikeys/{id}", a.getAPIKey)
+	return a
+}
+
+// Handle adds a route (for features that add control actions).
+func (a *API) Handle(pattern string, h http.HandlerFunc) { a.mux.HandleFunc(pattern, h) }
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.Verifier.Verify(r, "apigateway"); err != nil {
+		typ, msg := sigv4.ErrorType(err)
+		Error(w, http.StatusForbidden, typ, msg)
+		return
+	}
+	// Handler only looks up (it does not fill r.PathValue); ServeHTTP dispatches.
+	if _, pattern := a.mux.Handler(r); pattern == "" {
+		Error(w, http.StatusNotFound, "NotFoundException", "Invalid request path "+r.URL.Path)
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+// Error writes an AWS REST-JSON error the SDKs understand.
+func Error(w http.ResponseWriter, status int, errorType, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", errorType)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
+}
+
+// JSON writes v with status.
+func JSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type throttleJSON struct {
+	BurstLimit int     `json:"burstLimit"`
+	RateLimit  float64 `json:"rateLimit"`
+}
+
+type quotaJSON struct {
+	Limit  int64  `json:"limit"`
+	Offset int64  `json:"offset"`
+	Period string `json:"period"`
+}
+
+type apiStageJSON struct {
+	ApiID    string                  `json:"apiId,omitempty"`
+	Stage    string                  `json:"stage"`
+	Throttle map[string]throttleJSON `json:"throttle,omitempty"`
+}
+
+type usagePlanJSON struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	APIStages   []apiStageJSON `json:"apiStages"`
+	Throttle    *throttleJSON  `json:"throttle,omitempty"`
+	Quota       *quotaJSON     `json:"quota,omitempty"`
+}
+
+func planJSON(p *usageplan.Plan) usagePlanJSON {
+	out := usagePlanJSON{ID: p.ID, Name: p.Name, Description: p.Description, APIStages: []apiStageJSON{}}
+	if p.Throttle != nil {
+		out.Throttle = &throttleJSON{BurstLimit: p.Throttle.BurstLimit, RateLimit: p.Throttle.RateLimit}
+	}
+	if p.Quota != nil {
+		out.Quota = &quotaJSON{Limit: p.Quota.Limit, Offset: p.Quota.Offset, Period: p.Quota.Period}
+	}
+	for _, as := range p.APIStages {
+		s := apiStageJSON{Stage: as.Stage}
+		if len(as.Throttle) > 0 {
+			s.Throttle = map[string]throttleJSON{}
+			for k, t := range as.Throttle {
+				s.Throttle[k] = throttleJSON{BurstLimit: t.BurstLimit, RateLimit: t.RateLimit}
+			}
+		}
+		out.APIStages = append(out.APIStages, s)
+	}
+	return out
+}
+
+func (a *API) getUsagePlans(w http.ResponseWriter, r *http.Request) {
+	items := []usagePlanJSON{}
+	for _, p := range a.Plans.AllPlans() {
+		items = append(items, planJSON(p))
+	}
+	JSON(w, http.StatusOK, map[string]any{"item": items}) // "item" on the wire (the SDK's Items)
+}
+
+func (a *API) plan(w http.ResponseWriter, r *http.Request) *usageplan.Plan {
+	p := a.Plans.Plan(r.PathValue("id"))
+	if p == nil {
+		Error(w, http.StatusNotFound, "NotFoundException", "Invalid Usage Plan ID specified")
+	}
+	return p
+}
+
+func (a *API) getUsagePlan(w http.ResponseWriter, r *http.Request) {
+	if p := a.plan(w, r); p != nil {
+		JSON(w, http.StatusOK, planJSON(p))
+	}
+}
+
+// usageJSON mirrors the Usage shape: per key, [used, remaining] pairs.
+type usageJSON struct {
+	UsagePlanID string                `json:"usagePlanId"`
+	StartDate   string                `json:"startDate"`
+	EndDate     string                `json:"endDate"`
+	Items       map[string][][2]int64 `json:"values"` // "values" on the wire (the SDK's Items)
+}
+
+// usage reports the current quota period of each key (one [used,
+// remaining] pair per key; history is not kept).
+func (a *API) usage(p *usageplan.Plan, keyID string) usageJSON {
+	now := a.Clock.Now()
+	out := usageJSON{UsagePlanID: p.ID, Items: map[string][][2]int64{}}
+	period := restapi.QuotaDay
+	if p.Quota != nil {
+		period = p.Quota.Period
+	}
+	start, end := usageplan.PeriodBounds(period, now)
+	out.StartDate, out.EndDate = start.Format(time.DateOnly), end.AddDate(0, 0, -1).Format(time.DateOnly)
+	for _, id := range p.Keys {
+		if keyID != "" && id != keyID {
+			continue
+		}
+		m := a.Plans.Key(id).Membership(p.ID)
+		if m == nil || m.Quota == nil {
+			continue
+		}
+		used, remaining := m.Quota.Usage(now)
+		out.Items[id] = [][2]int64{{used, remaining}}
+	}
+	return out
+}
+
+func (a *API) getUsage(w http.ResponseWriter, r *http.Request) {
+	p := a.plan(w, r)
+	if p == nil {
+		return
+	}
+	q := r.URL.Query()
+	for _, d := range []string{"startDate", "endDate"} {
+		if _, err := time.Parse(time.DateOnly, q.Get(d)); err != nil {
+			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid "+d+" "+strconv.Quote(q.Get(d))+"; use YYYY-MM-DD")
+			return
+		}
+	}
+	JSON(w, http.StatusOK, a.usage(p, q.Get("keyId")))
+}
+
+type patchRequest struct {
+	PatchOperations []struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value string `json:"value"`
+		From  string `json:"from"`
+	} `json:"patchOperations"`
+}
+
+func (a *API) updateUsage(w http.ResponseWriter, r *http.Request) {
+	p := a.plan(w, r)
+	if p == nil {
+		return
+	}
+	keyID := r.PathValue("keyId")
+	key := a.Plans.Key(keyID)
+	var m *usageplan.Membership
+	if key != nil {
+		m = key.Membership(p.ID)
+	}
+	if m == nil {
+		Error(w, http.StatusNotFound, "NotFoundException", "Invalid API Key identifier specified")
+		return
+	}
+	var req patchRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		Error(w, http.StatusBadRequest, "BadRequestException", "Invalid patch request: "+err.Error())
+		return
+	}
+	for _, op := range req.PatchOperations {
+		if op.Op != "replace" || op.Path != "/remaining" {
+			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid patch path "+op.Path+" for op "+op.Op+"; only replace /remaining is supported")
+			return
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(op.Value), 10, 64)
+		if err != nil || n < 0 {
+			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid remaining value "+strconv.Quote(op.Value))
+			return
+		}
+		if m.Quota == nil {
+			Error(w, http.StatusBadRequest, "BadRequestException", "Usage plan "+p.ID+" has no quota")
+			return
+		}
+		m.Quota.SetRemaining(a.Clock.Now(), n)
+	}
+	JSON(w, http.StatusOK, a.usage(p, keyID))
+}
+
+type apiKeyJSON struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Value     string   `json:"value,omitempty"`
+	Enabled   bool     `json:"enabled"`
+	StageKeys []string `json:"stageKeys"`
+}
+
+func keyJSON(k *usageplan.Key, withValue bool) apiKeyJSON {
+	out := apiKeyJSON{ID: k.ID, Name: k.Name, Enabled: k.IsEnabled(), StageKeys: []string{}}
+	if withValue {
+		out.Value = k.Value
+	}
+	return out
+}
+
+func (a *API) getAPIKeys(w http.ResponseWriter, r *http.Request) {
+	withValues := r.URL.Query().Get("includeValues") == "true"
+	items := []apiKeyJSON{}
+	for _, k := range a.Plans.AllKeys() {
+		items = append(items, keyJSON(k, withValues))
+	}
+	JSON(w, http.StatusOK, map[string]any{"item": items}) // "item" on the wire (the SDK's Items)
+}
+
+func (a *API) getAPIKey(w http.ResponseWriter, r *http.Request) {
+	k := a.Plans.Key(r.PathValue("id"))
+	if k == nil {
+		Error(w, http.StatusNotFound, "NotFoundException", "Invalid API Key identifier specified")
+		return
+	}
+	JSON(w, http.StatusOK, keyJSON(k, r.URL.Query().Get("includeValue") == "true"))
+}

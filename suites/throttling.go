@@ -1,0 +1,211 @@
+package suites
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/profile"
+)
+
+// FeatureThrottling: token-bucket throttling of stages and methods (spec §3.1).
+const FeatureThrottling = "throttling"
+
+// Limit is a token bucket a profile claims: rate per second and burst.
+type Limit struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
+}
+
+// ThrottlingConfig is what a profile claims for throttling.
+type ThrottlingConfig struct {
+	Method Limit `yaml:"method"` // routes.throttled: a method with its own methodSettings entry
+	Stage  Limit `yaml:"stage"`  // "*/*", which routes.inspect gets
+	Load   Limit `yaml:"load"`   // routes.throttled-load, for the load scenario
+	// ThrottledStatus is the status the gateway throttles with: 429 on AWS;
+	// another (nginx's 503) passes graded NON-STRICT.
+	ThrottledStatus int `yaml:"throttledStatus"`
+	// Slack is how many requests beyond the token-bucket bound are
+	// tolerated (AWS documents its limits as best effort).
+	Slack int `yaml:"slack"`
+	// LoadTolerance is the fraction the load scenario allows around the
+	// token-bucket bound on accepted requests (default 0.05).
+	LoadTolerance float64 `yaml:"loadTolerance"`
+}
+
+func (c *ThrottlingConfig) Validate() []string {
+	var p []string
+	for name, l := range map[string]Limit{"method": c.Method, "stage": c.Stage, "load": c.Load} {
+		if l.RateLimit <= 0 || l.BurstLimit <= 0 {
+			p = append(p, fmt.Sprintf("%s: rateLimit and burstLimit must be positive (the limits configured on the gateway)", name))
+		}
+	}
+	if c.ThrottledStatus < 400 || c.ThrottledStatus > 599 {
+		p = append(p, fmt.Sprintf("throttledStatus %d is not a 4xx/5xx status", c.ThrottledStatus))
+	}
+	if c.Slack < 0 || c.LoadTolerance < 0 || c.LoadTolerance >= 1 {
+		p = append(p, "slack must be ≥ 0 and loadTolerance in [0, 1)")
+	}
+	return p
+}
+
+func init() {
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureThrottling, Description: "token-bucket throttling (spec §3.1)", NewConfig: func() any {
+		return &ThrottlingConfig{ThrottledStatus: http.StatusTooManyRequests, LoadTolerance: 0.05}
+	}})
+}
+
+func throttlingConfig(t *conformance.T) *ThrottlingConfig {
+	c, _ := profile.Config[*ThrottlingConfig](t.Target.Profile, FeatureThrottling)
+	return c
+}
+
+// burst sends n requests released together and returns the responses and
+// the time from the release to the last response.
+func burst(t *conformance.T, url string, n int, h http.Header) ([]*conformance.Response, time.Duration) {
+	responses, errs := make([]*conformance.Response, n), make([]error, n)
+	var ready, done sync.WaitGroup
+	release := make(chan struct{})
+	for i := 0; i < n; i++ {
+		ready.Add(1)
+		done.Add(1)
+		go func(i int) {
+			defer done.Done()
+			ready.Done()
+			<-release
+			responses[i], errs[i] = t.Target.Do(t.Ctx, conformance.Request{URL: url, Header: h})
+		}(i)
+	}
+	ready.Wait()
+	start := time.Now()
+	close(release)
+	done.Wait()
+	elapsed := time.Since(start)
+	for _, err := range errs {
+		t.Expect(err).NotTo(HaveOccurred(), "burst request to %s", url)
+	}
+	return responses, elapsed
+}
+
+// outcome counts a burst: accepted (200), throttled (429, or the status the
+// profile declares, graded NON-STRICT) and anything else.
+type outcome struct {
+	accepted, throttled, other int
+	sample                     *conformance.Response // one throttled response
+	statuses                   map[int]int
+}
+
+func classify(t *conformance.T, responses []*conformance.Response, throttledStatus int) outcome {
+	o := outcome{statuses: map[int]int{}}
+	for _, r := range responses {
+		o.statuses[r.Status]++
+		switch {
+		case r.Status == http.StatusOK:
+			o.accepted++
+		case r.Status == http.StatusTooManyRequests || r.Status == throttledStatus:
+			o.throttled++
+			if o.sample == nil {
+				o.sample = r
+			}
+		default:
+			o.other++
+		}
+	}
+	if throttledStatus != http.StatusTooManyRequests && o.statuses[throttledStatus] > 0 {
+		t.NonStrict("throttled with %d as the profile declares; API Gateway answers 429", throttledStatus)
+	}
+	return o
+}
+
+// bucketBound is the most a token bucket can admit in elapsed: its burst
+// plus what refills meanwhile, plus the profile's slack.
+func bucketBound(l Limit, elapsed time.Duration, slack int) int {
+	return l.BurstLimit + int(math.Ceil(l.RateLimit*elapsed.Seconds())) + slack
+}
+
+// waitForRefill lets an idle bucket fill to its burst: burst/rate seconds is
+// the documented refill time (spec §3.1), so this wait is the behaviour
+// under test, not a synchronisation guess.
+func waitForRefill(t *conformance.T, l Limit) {
+	d := time.Duration(float64(l.BurstLimit)/l.RateLimit*float64(time.Second)) + 100*time.Millisecond
+	t.Logf("letting the bucket refill for %v (burst/rate)", d)
+	select {
+	case <-time.After(d):
+	case <-t.Ctx.Done():
+	}
+}
+
+var _ = conformance.Register(conformance.Area{
+	Name:  "throttling",
+	Title: "Stage and method throttling",
+	Checks: []conformance.Check{
+		{
+			Name:        "ThrottleBurstThenRefill",
+			Feature:     FeatureThrottling,
+			Section:     "§3.1",
+			Description: "A method's token bucket admits its burst at once, throttles the rest, and admits again after 1/rate",
+			Needs:       []string{conformance.NeedRoute("throttled")},
+			Test: func(t *conformance.T) {
+				cfg := throttlingConfig(t)
+				waitForRefill(t, cfg.Method)
+				url := t.Target.URL("throttled")
+				responses, elapsed := burst(t, url, 2*cfg.Method.BurstLimit+2, nil)
+				o := classify(t, responses, cfg.ThrottledStatus)
+				t.Expect(o.other).To(BeZero(), "every response is accepted or throttled: %v", o.statuses)
+				t.Expect(o.accepted).To(BeNumerically(">=", cfg.Method.BurstLimit-cfg.Slack), "a full bucket admits its burst: %v", o.statuses)
+				t.Expect(o.accepted).To(BeNumerically("<=", bucketBound(cfg.Method, elapsed, cfg.Slack)), "no more than burst + rate × %v: %v", elapsed, o.statuses)
+				t.Expect(o.throttled).To(BeNumerically(">=", 1), "requests beyond the burst are throttled: %v", o.statuses)
+				t.Eventually(func(g Gomega) {
+					r, err := t.Target.Get(t.Ctx, url, nil)
+					g.Expect(err).NotTo(HaveOccurred())
+					g.Expect(r.Status).To(Equal(http.StatusOK))
+				}).WithTimeout(time.Duration(2/cfg.Method.RateLimit*float64(time.Second))+t.Target.Profile.Tolerances.TimeoutLate).
+					WithPolling(time.Duration(0.25/cfg.Method.RateLimit*float64(time.Second))).Should(Succeed(), "the bucket refills one token per 1/rate")
+			},
+		},
+		{
+			Name:        "ThrottledResponseTooManyRequests",
+			Feature:     FeatureThrottling,
+			Section:     "§3.1, §13.2",
+			Description: `A throttled request gets 429 {"message":"Too Many Requests"} with x-amzn-ErrorType TooManyRequestsException, no Retry-After, and never reaches the backend`,
+			Needs:       []string{conformance.NeedRoute("throttled"), conformance.NeedFixtureCounters},
+			Test: func(t *conformance.T) {
+				cfg := throttlingConfig(t)
+				waitForRefill(t, cfg.Method)
+				scope := conformance.NewScope()
+				responses, _ := burst(t, t.Target.URL("throttled"), 2*cfg.Method.BurstLimit+2, conformance.ScopeHeader(scope))
+				o := classify(t, responses, cfg.ThrottledStatus)
+				t.Expect(o.sample).NotTo(BeNil(), "no request was throttled: %v", o.statuses)
+				if o.sample.Status == http.StatusTooManyRequests {
+					expectGatewayError(t, o.sample, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+				}
+				t.Expect(o.sample.Header.Get("Retry-After")).To(BeEmpty(), "API Gateway sends no Retry-After: %s", o.sample)
+				t.Expect(t.Invocations(scope)).To(Equal(int64(o.accepted)), "only accepted requests reach the backend")
+			},
+		},
+		{
+			Name:        "MethodThrottleOverridesStage",
+			Feature:     FeatureThrottling,
+			Section:     "§3.1",
+			Description: `A method's own methodSettings throttle replaces the stage's "*/*" limit: the same burst is throttled on it and not on a method that has only "*/*"`,
+			Needs:       []string{conformance.NeedRoute("throttled"), conformance.NeedRoute("inspect")},
+			Test: func(t *conformance.T) {
+				cfg := throttlingConfig(t)
+				n := 2*cfg.Method.BurstLimit + 2
+				t.Expect(n).To(BeNumerically("<", cfg.Stage.BurstLimit), "profile: the stage burst must exceed 2 × the method burst + 2 for this check")
+				waitForRefill(t, cfg.Method)
+				own, _ := burst(t, t.Target.URL("throttled"), n, nil)
+				stage, _ := burst(t, t.Target.URL("inspect"), n, nil)
+				o1, o2 := classify(t, own, cfg.ThrottledStatus), classify(t, stage, cfg.ThrottledStatus)
+				t.Expect(o1.throttled).To(BeNumerically(">=", 1), "the method's own limit applies: %v", o1.statuses)
+				t.Expect(o2.throttled).To(BeZero(), "the stage limit applies to a method without its own entry: %v", o2.statuses)
+				t.Expect(o2.accepted).To(Equal(n), "%v", o2.statuses)
+			},
+		},
+	},
+})
