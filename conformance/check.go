@@ -14,11 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/onsi/gomega"
+
+	"github.com/gatecheck/gatecheck/reports"
 )
 
 // Check is one conformance check.
@@ -31,7 +34,10 @@ type Check struct {
 	// needs beyond its feature, e.g. "route:delay" or "fixture-counters";
 	// when the profile lacks one the check is skipped with the reason.
 	Needs []string
-	Test  func(t *T)
+	// Scenario marks a load scenario: its failure is a gate failure, and it
+	// may end Invalid when the load generator cannot keep up.
+	Scenario bool
+	Test     func(t *T)
 }
 
 // T is what a check receives: Gomega assertions that fail the check, the
@@ -43,7 +49,27 @@ type T struct {
 	logf   func(format string, args ...any)
 	skip   func(reason string)
 	grade  func(reason string)
+	record func(*reports.Scenario)
 }
+
+// RecordScenario attaches a load scenario's measurements to the report.
+func (t *T) RecordScenario(sc *reports.Scenario) { t.record(sc) }
+
+// Invalid stops a load scenario without a verdict: the load generator, not
+// the target, was the limit.
+func (t *T) Invalid(format string, args ...any) { t.skip(InvalidPrefix + fmt.Sprintf(format, args...)) }
+
+// ArtifactPath is where a check may keep a file (e.g. raw Vegeta results),
+// or "" when the run keeps none.
+func (t *T) ArtifactPath(name string) string {
+	if t.Target.ArtifactsDir == "" {
+		return ""
+	}
+	return filepath.Join(t.Target.ArtifactsDir, name)
+}
+
+// InvalidPrefix starts the skip message of an invalid load scenario.
+const InvalidPrefix = "invalid: "
 
 // NonStrict records that the check passed with an outcome the profile
 // declares for its gateway but AWS would not give, e.g. a 503 instead of a
@@ -109,6 +135,7 @@ func Checks() []string {
 var (
 	ErrUnsupported = errors.New("unsupported")
 	ErrSkipped     = errors.New("skipped")
+	ErrInvalid     = errors.New("invalid")
 )
 
 // NonStrict is Run's result for a check that passed with a NON-STRICT grade.
@@ -142,8 +169,14 @@ func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)
 	g := gomega.NewGomega(func(message string, _ ...int) { panic(stop{&Failure{Message: message}}) })
 	var graded []string
 	t := &T{Gomega: g, Ctx: ctx, Target: target, logf: logf,
-		skip:  func(reason string) { panic(stop{fmt.Errorf("%w: %s", ErrSkipped, reason)}) },
-		grade: func(reason string) { graded = append(graded, reason) }}
+		skip: func(reason string) {
+			if r, ok := strings.CutPrefix(reason, InvalidPrefix); ok {
+				panic(stop{fmt.Errorf("%w: %s", ErrInvalid, r)})
+			}
+			panic(stop{fmt.Errorf("%w: %s", ErrSkipped, reason)})
+		},
+		grade:  func(reason string) { graded = append(graded, reason) },
+		record: func(*reports.Scenario) {}}
 	defer func() {
 		if r := recover(); r != nil {
 			if s, ok := r.(stop); ok {

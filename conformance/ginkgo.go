@@ -2,12 +2,15 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
+
+	"github.com/gatecheck/gatecheck/reports"
 )
 
 var (
@@ -51,13 +54,21 @@ func Register(a Area) bool {
 	}
 	ginkgo.Describe(a.Title, ginkgo.Label("area:"+a.Name), func() {
 		for _, c := range a.Checks {
-			ginkgo.It(SpecText(c), ginkgo.Label("feature:"+c.Feature), func(ctx ginkgo.SpecContext) {
+			labels := ginkgo.Label("feature:" + c.Feature)
+			if c.Scenario {
+				labels = ginkgo.Label("feature:"+c.Feature, "scenario")
+			}
+			ginkgo.It(SpecText(c), labels, func(ctx ginkgo.SpecContext) {
 				runInGinkgo(ctx, c)
 			})
 		}
 	})
 	return true
 }
+
+// ScenarioEntry names the Ginkgo report entry that carries a scenario's
+// measurements (JSON of reports.Scenario).
+const ScenarioEntry = "gatecheck-scenario"
 
 // GradeEntry names the Ginkgo report entry that carries a NON-STRICT grade.
 const GradeEntry = "gatecheck-grade"
@@ -85,7 +96,14 @@ func runInGinkgo(ctx context.Context, c Check) {
 		Target: target,
 		logf:   func(format string, args ...any) { ginkgo.By(fmt.Sprintf(format, args...)) },
 		skip:   func(reason string) { ginkgo.Skip(reason) },
-		grade:  func(reason string) { ginkgo.AddReportEntry(GradeEntry, reason) },
+		grade:  func(reason string) { ginkgo.AddReportEntry(GradeEntry, reason, ginkgo.ReportEntryVisibilityNever) },
+		record: func(sc *reports.Scenario) {
+			b, err := json.Marshal(sc)
+			if err != nil {
+				ginkgo.Fail("encoding scenario result: " + err.Error())
+			}
+			ginkgo.AddReportEntry(ScenarioEntry, string(b), ginkgo.ReportEntryVisibilityNever)
+		},
 	}
 	c.Test(t)
 }

@@ -29,7 +29,9 @@ type Target struct {
 	Profile *profile.Profile
 	HTTP    *http.Client
 	Fixture *backend.Client // nil when the profile gives no fixtureURL
-	aws     awsClients
+	// ArtifactsDir, when set, is where checks keep raw results.
+	ArtifactsDir string
+	aws          awsClients
 }
 
 // NewTarget builds the HTTP clients for a validated profile.

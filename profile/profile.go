@@ -57,6 +57,8 @@ type Target struct {
 	Headers map[string]string `yaml:"headers"`
 	// AllowNonLoopback must be true to send any traffic off this machine.
 	AllowNonLoopback bool `yaml:"allowNonLoopback"`
+	// MaxRate caps any load attack, requests per second (default 5000).
+	MaxRate int `yaml:"maxRate"`
 	// ManagementURL is the control-plane endpoint (API Gateway's
 	// "apigateway" service) for control actions such as resetting a quota.
 	// Empty with aws-default-chain credentials: AWS's regional endpoint.
@@ -171,6 +173,9 @@ func Load(name string, data []byte) (*Profile, error) {
 func (p *Profile) applyDefaults() {
 	if p.Target.Credentials == "" {
 		p.Target.Credentials = "none"
+	}
+	if p.Target.MaxRate == 0 {
+		p.Target.MaxRate = 5000
 	}
 	w := &p.Waits
 	for _, d := range []struct {

@@ -59,7 +59,7 @@ func count(specs []Spec) tally {
 	r := Report{Specs: specs}
 	r.Summarize()
 	t := tally{Summary: r.Summary}
-	t.Other = t.Total - t.Passed - t.Failed - t.Unsupported - t.Skipped
+	t.Other = t.Total - t.Passed - t.Failed - t.Unsupported - t.Skipped - t.Invalid
 	for _, sp := range specs {
 		t.Seconds += seconds(sp.DurationSeconds)
 	}
@@ -189,6 +189,12 @@ func (t tally) counts() string {
 	parts = append(parts, strconv.Itoa(t.Passed)+" passed", strconv.Itoa(t.Unsupported)+" unsupported")
 	if t.Skipped > 0 {
 		parts = append(parts, strconv.Itoa(t.Skipped)+" skipped")
+	}
+	if t.Invalid > 0 {
+		parts = append(parts, strconv.Itoa(t.Invalid)+" invalid")
+	}
+	if t.NonStrict > 0 {
+		parts = append(parts, strconv.Itoa(t.NonStrict)+" non-strict")
 	}
 	if t.Other > 0 {
 		parts = append(parts, strconv.Itoa(t.Other)+" unrecognised")

@@ -102,7 +102,7 @@ func JUnit(r *Report) ([]byte, error) {
 			Tests:     t.Total,
 			Failures:  t.Failed,
 			Errors:    t.Other,
-			Skipped:   t.Unsupported + t.Skipped,
+			Skipped:   t.Unsupported + t.Skipped + t.Invalid,
 			Time:      junitTime(t.Seconds),
 			Timestamp: stamp,
 		}
@@ -161,6 +161,8 @@ func junitTestCase(area string, sp Spec) junitCase {
 			why = "skipped"
 		}
 		c.Skipped = &junitSkipped{Message: why, Body: multiline(reason)}
+	case Invalid:
+		c.Skipped = &junitSkipped{Message: "invalid: " + firstLine(reason), Body: multiline(reason)}
 	default:
 		c.Error = &junitProblem{
 			Message: fmt.Sprintf("unrecognised verdict %q in report", sp.Verdict),

@@ -57,7 +57,7 @@ func Markdown(r *Report) []byte {
 		for _, sp := range r.Specs {
 			var reason []string
 			switch sp.Verdict {
-			case Passed, Unsupported, Skipped:
+			case Passed, Unsupported, Skipped, Invalid:
 				continue
 			case Failed:
 			default:

@@ -21,6 +21,9 @@ const (
 	Failed      Verdict = "failed"
 	Unsupported Verdict = "unsupported" // the profile does not claim the spec's feature
 	Skipped     Verdict = "skipped"     // skipped for another stated reason (e.g. a sub-capability)
+	// Invalid: a load scenario could not produce a verdict because the
+	// load generator, not the target, was the limit. Neither pass nor fail.
+	Invalid Verdict = "invalid"
 )
 
 // Grade of a passed or failed spec.
@@ -44,6 +47,53 @@ type Report struct {
 	LabelFilter     string  `json:"labelFilter,omitempty"`
 	Summary         Summary `json:"summary"`
 	Specs           []Spec  `json:"specs"`
+	// Scenarios holds the measurements of load scenarios; their verdicts
+	// are also in Specs (Kind "scenario").
+	Scenarios []Scenario `json:"scenarios,omitempty"`
+}
+
+// Spec kinds.
+const (
+	KindConformance = "conformance"
+	KindScenario    = "scenario"
+)
+
+// Scenario is the measured result of a load scenario.
+type Scenario struct {
+	Name    string  `json:"name"`
+	Feature string  `json:"feature"`
+	Verdict Verdict `json:"verdict"`
+	Reason  string  `json:"reason,omitempty"`
+	// RawResults is the file holding every request's result in Vegeta's
+	// encoding (`vegeta report` and `vegeta plot` read it).
+	RawResults string  `json:"rawResults,omitempty"`
+	Phases     []Phase `json:"phases"`
+}
+
+// Phase is one constant-rate attack within a scenario.
+type Phase struct {
+	Name            string         `json:"name"`
+	RequestedRate   float64        `json:"requestedRate"`
+	AchievedRate    float64        `json:"achievedRate"`
+	DurationSeconds float64        `json:"durationSeconds"`
+	Requests        uint64         `json:"requests"`
+	StatusCodes     map[string]int `json:"statusCodes"`
+	// Latency by outcome, e.g. "accepted" and "rejected".
+	Latency map[string]Latency `json:"latency,omitempty"`
+	// Values are the scenario's own measurements and bounds, e.g.
+	// "accepted", "expectedAccepted", "firstThrottledAfterSeconds".
+	Values  map[string]float64 `json:"values,omitempty"`
+	Verdict Verdict            `json:"verdict"`
+	Reason  string             `json:"reason,omitempty"`
+}
+
+// Latency percentiles in seconds.
+type Latency struct {
+	Count int     `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
 }
 
 // Tool identifies the gatecheck build that wrote the report.
@@ -67,6 +117,7 @@ type Spec struct {
 	Area        string  `json:"area"`        // behaviour area, e.g. "timeouts"
 	Feature     string  `json:"feature"`     // feature the check needs, e.g. "integration-timeout"
 	Section     string  `json:"section"`     // section of the behaviour spec, e.g. "§1.1"
+	Kind        string  `json:"kind"`        // "conformance" or "scenario"
 	Description string  `json:"description"` // the documented behaviour checked
 	Verdict     Verdict `json:"verdict"`
 	// Grade refines the verdict as Autobahn does: OK, NON-STRICT (passed
@@ -85,6 +136,7 @@ type Summary struct {
 	Unsupported int     `json:"unsupported"`
 	Skipped     int     `json:"skipped"`
 	NonStrict   int     `json:"nonStrict"` // passed specs graded NON-STRICT
+	Invalid     int     `json:"invalid"`   // load scenarios without a verdict
 	Verdict     Verdict `json:"verdict"`   // passed unless any spec failed
 }
 
@@ -104,6 +156,8 @@ func (r *Report) Summarize() {
 			s.Unsupported++
 		case Skipped:
 			s.Skipped++
+		case Invalid:
+			s.Invalid++
 		}
 	}
 	s.Verdict = Passed

@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -30,6 +32,8 @@ func WriteSummary(w io.Writer, r *Report) {
 		switch sp.Verdict {
 		case Passed, Unsupported, Skipped:
 			continue
+		case Invalid:
+			fmt.Fprintf(w, "\nINVALID %s/%s [%s, %s]\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section)
 		case Failed:
 			fmt.Fprintf(w, "\nFAIL %s/%s [%s, %s]\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section)
 		default:
@@ -48,6 +52,7 @@ func WriteSummary(w io.Writer, r *Report) {
 			fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", sp.Area, sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
 		}
 	}
+	writeScenarios(w, r.Scenarios)
 	if uf := unsupportedFeatures(r.Specs); len(uf) > 0 {
 		fmt.Fprintln(w)
 		for _, f := range uf {
@@ -84,4 +89,49 @@ func reasonLines(reason string) []string {
 // tabSafe keeps a cell from breaking the tabwriter table.
 func tabSafe(s string) string {
 	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+// writeScenarios prints each load scenario's phases.
+func writeScenarios(w io.Writer, scenarios []Scenario) {
+	for _, sc := range scenarios {
+		fmt.Fprintf(w, "\nSCENARIO %s [%s]: %s\n", sc.Name, sc.Feature, strings.ToUpper(string(sc.Verdict)))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  PHASE\tRATE\tACHIEVED\tREQUESTS\tSTATUS\tVALUES\tVERDICT")
+		for _, ph := range sc.Phases {
+			fmt.Fprintf(tw, "  %s\t%.0f/s\t%.0f/s\t%d\t%s\t%s\t%s\n", ph.Name, ph.RequestedRate, ph.AchievedRate, ph.Requests, codes(ph.StatusCodes), values(ph.Values), ph.Verdict)
+		}
+		tw.Flush()
+		if sc.Reason != "" {
+			fmt.Fprintf(w, "  %s\n", firstLine(sc.Reason))
+		}
+		if sc.RawResults != "" {
+			fmt.Fprintf(w, "  raw results: %s\n", sc.RawResults)
+		}
+	}
+}
+
+func codes(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ":" + strconv.Itoa(m[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func values(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatFloat(m[k], 'g', 4, 64)
+	}
+	return strings.Join(parts, " ")
 }

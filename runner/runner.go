@@ -9,11 +9,13 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -34,6 +36,8 @@ const (
 	ExitFailed      = 1 // at least one conformance spec failed
 	ExitConfig      = 2 // bad profile, flags or definition
 	ExitUnreachable = 3 // the target (or its fixture) did not answer
+	ExitGate        = 4 // conformance passed but a load scenario failed its thresholds
+	ExitInvalid     = 5 // nothing failed, but a load scenario could not produce a verdict
 )
 
 // ConfigError is a problem with the profile, flags or definitions.
@@ -63,8 +67,21 @@ func ExitCode(rep *reports.Report, err error) int {
 		return ExitUnreachable
 	case err != nil:
 		return ExitConfig
-	case rep != nil && rep.Summary.Verdict == reports.Failed:
-		return ExitFailed
+	case rep == nil:
+		return ExitPassed
+	}
+	scenarioFailed := false
+	for _, s := range rep.Specs {
+		if s.Verdict == reports.Failed && s.Kind != reports.KindScenario {
+			return ExitFailed
+		}
+		scenarioFailed = scenarioFailed || s.Verdict == reports.Failed
+	}
+	switch {
+	case scenarioFailed:
+		return ExitGate
+	case rep.Summary.Invalid > 0:
+		return ExitInvalid
 	}
 	return ExitPassed
 }
@@ -150,6 +167,13 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	}
 	defer stop()
 
+	if opts.OutDir != "" {
+		raw := filepath.Join(opts.OutDir, "raw")
+		if err := os.MkdirAll(raw, 0o755); err != nil {
+			return nil, &ConfigError{fmt.Errorf("--out %s: %w", opts.OutDir, err)}
+		}
+		target.ArtifactsDir = raw
+	}
 	started := time.Now()
 	conformance.SetTarget(target)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
@@ -204,8 +228,19 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 			continue
 		}
 		spec := reports.Spec{
-			Name: check.Name, Area: area, Feature: check.Feature, Section: check.Section,
+			Name: check.Name, Area: area, Feature: check.Feature, Section: check.Section, Kind: reports.KindConformance,
 			Description: check.Description, DurationSeconds: sr.RunTime.Seconds(),
+		}
+		if check.Scenario {
+			spec.Kind = reports.KindScenario
+		}
+		for _, e := range sr.ReportEntries {
+			if e.Name == conformance.ScenarioEntry {
+				var sc reports.Scenario
+				if err := json.Unmarshal([]byte(e.StringRepresentation()), &sc); err == nil {
+					rep.Scenarios = append(rep.Scenarios, sc)
+				}
+			}
 		}
 		msg := sr.Failure.Message
 		switch sr.State {
@@ -227,6 +262,9 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 			spec.Verdict, spec.Reason = reports.Skipped, msg
 			if r, ok := strings.CutPrefix(msg, conformance.UnsupportedPrefix); ok {
 				spec.Verdict, spec.Reason = reports.Unsupported, r
+			}
+			if r, ok := strings.CutPrefix(msg, conformance.InvalidPrefix); ok {
+				spec.Verdict, spec.Reason = reports.Invalid, r
 			}
 		case types.SpecStatePending:
 			continue

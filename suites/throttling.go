@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -11,6 +13,8 @@ import (
 
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios/throttle"
 )
 
 // FeatureThrottling: token-bucket throttling of stages and methods (spec §3.1).
@@ -36,6 +40,8 @@ type ThrottlingConfig struct {
 	// LoadTolerance is the fraction the load scenario allows around the
 	// token-bucket bound on accepted requests (default 0.05).
 	LoadTolerance float64 `yaml:"loadTolerance"`
+	// LoadDuration is each load phase's length (default 2s; AWS: 10s).
+	LoadDuration time.Duration `yaml:"loadDuration"`
 }
 
 func (c *ThrottlingConfig) Validate() []string {
@@ -48,6 +54,9 @@ func (c *ThrottlingConfig) Validate() []string {
 	if c.ThrottledStatus < 400 || c.ThrottledStatus > 599 {
 		p = append(p, fmt.Sprintf("throttledStatus %d is not a 4xx/5xx status", c.ThrottledStatus))
 	}
+	if c.LoadDuration < 500*time.Millisecond || c.LoadDuration > 5*time.Minute {
+		p = append(p, fmt.Sprintf("loadDuration %v must be between 500ms and 5m", c.LoadDuration))
+	}
 	if c.Slack < 0 || c.LoadTolerance < 0 || c.LoadTolerance >= 1 {
 		p = append(p, "slack must be ≥ 0 and loadTolerance in [0, 1)")
 	}
@@ -56,7 +65,7 @@ func (c *ThrottlingConfig) Validate() []string {
 
 func init() {
 	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureThrottling, Description: "token-bucket throttling (spec §3.1)", NewConfig: func() any {
-		return &ThrottlingConfig{ThrottledStatus: http.StatusTooManyRequests, LoadTolerance: 0.05}
+		return &ThrottlingConfig{ThrottledStatus: http.StatusTooManyRequests, LoadTolerance: 0.05, LoadDuration: 2 * time.Second}
 	}})
 }
 
@@ -140,6 +149,37 @@ func waitForRefill(t *conformance.T, l Limit) {
 	}
 }
 
+// throttleUnderLoad runs the Vegeta throttling scenario.
+func throttleUnderLoad(t *conformance.T) {
+	cfg := throttlingConfig(t)
+	opts := throttle.Options{
+		URL: t.Target.URL("throttled-load"), RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
+		Duration: cfg.LoadDuration, ThrottledStatus: cfg.ThrottledStatus, Tolerance: cfg.LoadTolerance,
+		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
+	}
+	raw := t.ArtifactPath("ThrottleUnderLoad.vegeta")
+	if raw != "" {
+		f, err := os.Create(raw)
+		t.Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		opts.Raw = f
+	}
+	sc, err := throttle.Run(t.Ctx, opts)
+	t.Expect(err).NotTo(HaveOccurred(), "throttling scenario")
+	sc.Name, sc.Feature, sc.RawResults = "ThrottleUnderLoad", FeatureThrottling, raw
+	t.RecordScenario(sc)
+	for _, ph := range sc.Phases {
+		t.Logf("%s: %d requests at %.0f/s, status %v, %v", ph.Name, ph.Requests, ph.AchievedRate, ph.StatusCodes, ph.Values)
+		if cfg.ThrottledStatus != http.StatusTooManyRequests && ph.StatusCodes[strconv.Itoa(cfg.ThrottledStatus)] > 0 {
+			t.NonStrict("throttled with %d as the profile declares; API Gateway answers 429", cfg.ThrottledStatus)
+		}
+	}
+	if sc.Verdict == reports.Invalid {
+		t.Invalid("%s", sc.Reason)
+	}
+	t.Expect(sc.Verdict).To(Equal(reports.Passed), "%s", sc.Reason)
+}
+
 var _ = conformance.Register(conformance.Area{
 	Name:  "throttling",
 	Title: "Stage and method throttling",
@@ -187,6 +227,15 @@ var _ = conformance.Register(conformance.Area{
 				t.Expect(o.sample.Header.Get("Retry-After")).To(BeEmpty(), "API Gateway sends no Retry-After: %s", o.sample)
 				t.Expect(t.Invocations(scope)).To(Equal(int64(o.accepted)), "only accepted requests reach the backend")
 			},
+		},
+		{
+			Name:        "ThrottleUnderLoad",
+			Feature:     FeatureThrottling,
+			Section:     "§3.1",
+			Description: "Under constant load at 0.5×, 2× and 5× a method's rate limit, the accepted count stays within the token-bucket bound (burst + rate × duration, ± the profile's tolerance) and nothing is throttled below the limit",
+			Needs:       []string{conformance.NeedRoute("throttled-load")},
+			Scenario:    true,
+			Test:        throttleUnderLoad,
 		},
 		{
 			Name:        "MethodThrottleOverridesStage",

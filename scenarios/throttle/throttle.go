@@ -1,0 +1,163 @@
+// Package throttle is the throttling-under-load scenario: constant-rate
+// attacks on a throttled route at multiples of its rate limit, judged
+// against the token-bucket bound. Verdicts read status-code counts, since
+// Vegeta counts a 429 as an error.
+package throttle
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios"
+)
+
+// Options of one run.
+type Options struct {
+	URL             string
+	Header          http.Header
+	RateLimit       float64 // the route's configured limit, requests/s
+	BurstLimit      int
+	Multiples       []float64     // attack rates as multiples of RateLimit; default 0.5, 2, 5
+	Duration        time.Duration // per phase
+	ThrottledStatus int           // 429, or the status the profile declares
+	// Tolerance is the fraction allowed around the expected accepted count
+	// (at least 2 requests either way).
+	Tolerance        float64
+	AllowNonLoopback bool
+	MaxRate          int
+	// Raw receives every result in Vegeta's encoding, each phase as an
+	// attack named after it.
+	Raw io.Writer
+}
+
+// Run runs every phase. The result's Verdict is Passed, Failed or Invalid.
+func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
+	if len(o.Multiples) == 0 {
+		o.Multiples = []float64{0.5, 2, 5}
+	}
+	if o.ThrottledStatus == 0 {
+		o.ThrottledStatus = http.StatusTooManyRequests
+	}
+	for _, m := range o.Multiples {
+		rate := int(math.Ceil(m * o.RateLimit))
+		if err := scenarios.Bounds(o.URL, rate, o.Duration, o.AllowNonLoopback); err != nil {
+			return nil, err
+		}
+		if o.MaxRate > 0 && rate > o.MaxRate {
+			return nil, fmt.Errorf("phase %gx needs %d req/s, above the profile's maxRate %d", m, rate, o.MaxRate)
+		}
+	}
+	var enc vegeta.Encoder
+	if o.Raw != nil {
+		enc = vegeta.NewEncoder(o.Raw)
+	}
+	sc := &reports.Scenario{Verdict: reports.Passed}
+	for _, m := range o.Multiples {
+		// Start every phase with a full bucket: burst/rate is its refill time.
+		refill := time.Duration(float64(o.BurstLimit)/o.RateLimit*float64(time.Second)) + 100*time.Millisecond
+		select {
+		case <-time.After(refill):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		ph, err := phase(ctx, o, m, enc)
+		if err != nil {
+			return nil, err
+		}
+		sc.Phases = append(sc.Phases, *ph)
+		switch {
+		case ph.Verdict == reports.Invalid && sc.Verdict == reports.Passed:
+			sc.Verdict, sc.Reason = reports.Invalid, ph.Name+": "+ph.Reason
+		case ph.Verdict == reports.Failed && sc.Verdict != reports.Failed:
+			sc.Verdict, sc.Reason = reports.Failed, ph.Name+": "+ph.Reason
+		}
+	}
+	return sc, nil
+}
+
+func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder) (*reports.Phase, error) {
+	rate := int(math.Ceil(multiple * o.RateLimit))
+	name := strconv.FormatFloat(multiple, 'g', -1, 64) + "x"
+	atk := scenarios.NewAttacker()
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: o.URL, Header: o.Header})
+	var all, accepted, rejected vegeta.Metrics
+	var firstThrottled time.Time
+	var start time.Time
+	throttledCount, acceptedCount, other := 0, 0, 0
+	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, o.Duration, name)
+	for r := range results {
+		if ctx.Err() != nil {
+			atk.Stop()
+			continue
+		}
+		if start.IsZero() || r.Timestamp.Before(start) {
+			start = r.Timestamp
+		}
+		all.Add(r)
+		switch {
+		case int(r.Code) == http.StatusOK:
+			acceptedCount++
+			accepted.Add(r)
+		case int(r.Code) == http.StatusTooManyRequests || int(r.Code) == o.ThrottledStatus:
+			throttledCount++
+			rejected.Add(r)
+			if firstThrottled.IsZero() || r.Timestamp.Before(firstThrottled) {
+				firstThrottled = r.Timestamp
+			}
+		default:
+			other++
+		}
+		if enc != nil {
+			if err := enc.Encode(r); err != nil {
+				atk.Stop()
+				for range results {
+				}
+				return nil, err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	all.Close()
+	accepted.Close()
+	rejected.Close()
+	span := all.Duration // first to last request sent
+	expected := math.Min(float64(all.Requests), float64(o.BurstLimit)+o.RateLimit*span.Seconds())
+	slack := math.Max(2, o.Tolerance*expected)
+	ph := &reports.Phase{
+		Name: name, RequestedRate: float64(rate), AchievedRate: all.Rate, DurationSeconds: span.Seconds(),
+		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed,
+		Latency: map[string]reports.Latency{"accepted": latency(&accepted), "rejected": latency(&rejected)},
+		Values: map[string]float64{
+			"accepted": float64(acceptedCount), "throttled": float64(throttledCount), "other": float64(other),
+			"expectedAccepted": math.Round(expected), "tolerance": math.Round(slack),
+		},
+	}
+	if !firstThrottled.IsZero() {
+		ph.Values["firstThrottledAfterSeconds"] = firstThrottled.Sub(start).Seconds()
+	}
+	switch {
+	case all.Rate < 0.95*float64(rate):
+		ph.Verdict, ph.Reason = reports.Invalid, fmt.Sprintf("sent %.0f/s of the %d/s asked: the load generator was the limit", all.Rate, rate)
+	case other > 0:
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d responses were neither accepted nor throttled: %v", other, all.StatusCodes)
+	case multiple < 1 && throttledCount > 0:
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d requests throttled below the rate limit", throttledCount)
+	case math.Abs(float64(acceptedCount)-expected) > slack:
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("accepted %d, token bucket allows %.0f (burst %d + %.4g/s × %v) ± %.0f", acceptedCount, expected, o.BurstLimit, o.RateLimit, span.Round(time.Millisecond), slack)
+	}
+	return ph, nil
+}
+
+func latency(m *vegeta.Metrics) reports.Latency {
+	return reports.Latency{Count: int(m.Requests), P50: m.Latencies.P50.Seconds(), P90: m.Latencies.P90.Seconds(), P99: m.Latencies.P99.Seconds(), Max: m.Latencies.Max.Seconds()}
+}
