@@ -41,11 +41,13 @@ repeat: build
 # then the Vegeta latency-overhead scenario (p50/p99 added by the gateway).
 bench: build
 	@mkdir -p bench-results
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/ ./fixtures/backend/ | tee bench-results/go-bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/... ./fixtures/backend/ | tee bench-results/go-bench.txt
 	@echo
 	@scripts/bench-ratios.sh bench-results/go-bench.txt
 	@echo
-	./$(BIN) bench --rate 2000 --duration 8s --out bench-results
+	./$(BIN) bench overhead --rate 2000 --duration 8s --out bench-results
+	@echo
+	./$(BIN) bench throttle --duration 10s
 
 clean:
 	rm -rf bin $(OUT) bench-results

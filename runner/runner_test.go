@@ -77,10 +77,28 @@ func TestRunRejectsBadLabelFilter(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	pass := &reports.Report{Summary: reports.Summary{Verdict: reports.Passed}}
-	fail := &reports.Report{Summary: reports.Summary{Verdict: reports.Failed}}
-	if runner.ExitCode(pass, nil) != 0 || runner.ExitCode(fail, nil) != 1 {
-		t.Fatal("pass/fail exit codes wrong")
+	mk := func(specs ...reports.Spec) *reports.Report {
+		r := &reports.Report{Specs: specs}
+		r.Summarize()
+		return r
+	}
+	conf := func(v reports.Verdict) reports.Spec { return reports.Spec{Kind: reports.KindConformance, Verdict: v} }
+	scen := func(v reports.Verdict) reports.Spec { return reports.Spec{Kind: reports.KindScenario, Verdict: v} }
+	cases := []struct {
+		name string
+		rep  *reports.Report
+		want int
+	}{
+		{"all passed", mk(conf(reports.Passed), scen(reports.Passed), conf(reports.Unsupported)), runner.ExitPassed},
+		{"conformance failure", mk(conf(reports.Failed), scen(reports.Failed)), runner.ExitFailed},
+		{"scenario failure only", mk(conf(reports.Passed), scen(reports.Failed)), runner.ExitGate},
+		{"scenario invalid", mk(conf(reports.Passed), scen(reports.Invalid)), runner.ExitInvalid},
+		{"failure beats invalid", mk(scen(reports.Failed), scen(reports.Invalid)), runner.ExitGate},
+	}
+	for _, c := range cases {
+		if got := runner.ExitCode(c.rep, nil); got != c.want {
+			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
+		}
 	}
 }
 

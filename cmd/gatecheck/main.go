@@ -4,7 +4,7 @@
 //	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR]
 //	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
 //	gatecheck fixture  [--listen ADDR] [--version LABEL]
-//	gatecheck bench    [--rate N] [--duration D] [--out DIR]
+//	gatecheck bench    [overhead|throttle] [flags]
 //	gatecheck compare  BASE.json OTHER.json
 //	gatecheck profiles validate FILE…
 //	gatecheck version
@@ -34,6 +34,8 @@ import (
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/runner"
 	"github.com/gatecheck/gatecheck/scenarios/overhead"
+	"github.com/gatecheck/gatecheck/scenarios/throttle"
+	"github.com/gatecheck/gatecheck/suites"
 )
 
 const usage = `gatecheck — conformance and traffic tests for API gateways
@@ -47,9 +49,12 @@ Usage:
                      Run the reference gateway (default: the reference API).
   gatecheck fixture  [--listen ADDR] [--version LABEL]
                      Run the fixture backend to put behind any gateway.
-  gatecheck bench    [--rate N] [--duration D] [--out DIR]
+  gatecheck bench    [overhead] [--rate N] [--duration D] [--out DIR]
                      Measure the latency the reference gateway adds over
                      calling the fixture directly (Vegeta, loopback only).
+  gatecheck bench throttle [--duration D] [--multiple M]
+                     Measure how closely the reference gateway's throttle
+                     holds its rate + burst under an attack at M x the rate.
   gatecheck compare  BASE.json OTHER.json
                      List the specs whose verdicts differ between two
                      reports (e.g. the reference gateway and yours).
@@ -58,7 +63,8 @@ Usage:
   gatecheck version
 
 Exit codes of run: 0 passed, 1 conformance failure, 2 configuration error,
-3 target unreachable.
+3 target unreachable, 4 a load scenario failed its thresholds (gate),
+5 a load scenario could not produce a verdict (invalid).
 `
 
 func main() {
@@ -260,7 +266,67 @@ func serveHTTP(endpoints []endpoint, stderr io.Writer, logger *slog.Logger, attr
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	mode := "overhead"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		mode, args = args[0], args[1:]
+	}
+	switch mode {
+	case "overhead":
+		return benchOverhead(args, stdout, stderr)
+	case "throttle":
+		return benchThrottle(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (overhead or throttle)\n", mode)
+	return runner.ExitConfig
+}
+
+// benchThrottle attacks the reference gateway's throttled-load route at 5x
+// its rate and reports how close the accepted rate stays to the token
+// bucket's rate + burst (target: within 1 %).
+func benchThrottle(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench throttle", flag.ContinueOnError)
+	duration := fs.Duration("duration", 10*time.Second, "attack duration")
+	multiple := fs.Float64("multiple", 5, "attack rate as a multiple of the route's rate limit")
+	if !parse(fs, args, stderr) {
+		return runner.ExitConfig
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	e, err := runner.StartEmbedded(nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+		return runner.ExitConfig
+	}
+	defer e.Close()
+	p, err := runner.LoadProfile("")
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+		return runner.ExitConfig
+	}
+	cfg, _ := profile.Config[*suites.ThrottlingConfig](p, suites.FeatureThrottling)
+	route, _ := p.Route("throttled-load")
+	fmt.Fprintf(stdout, "throttle accuracy: %.0f req/s (%gx the %.0f/s limit, burst %d) for %v\n", *multiple*cfg.Load.RateLimit, *multiple, cfg.Load.RateLimit, cfg.Load.BurstLimit, *duration)
+	sc, err := throttle.Run(ctx, throttle.Options{URL: e.GatewayURL + "/" + p.Target.Stage + route, RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
+		Multiples: []float64{*multiple}, Duration: *duration, Tolerance: 0.01})
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+		return runner.ExitConfig
+	}
+	ph := sc.Phases[0]
+	accepted, expected := ph.Values["accepted"], ph.Values["expectedAccepted"]
+	fmt.Fprintf(stdout, "accepted %.0f of %d; token bucket allows %.0f (burst + rate x %.2fs): deviation %+.2f%% (target within 1%%)\n",
+		accepted, ph.Requests, expected, ph.DurationSeconds, 100*(accepted-expected)/expected)
+	fmt.Fprintf(stdout, "accepted latency p50 %.3fms p99 %.3fms; rejected p50 %.3fms p99 %.3fms; first 429 after %.3fs\n",
+		1000*ph.Latency["accepted"].P50, 1000*ph.Latency["accepted"].P99, 1000*ph.Latency["rejected"].P50, 1000*ph.Latency["rejected"].P99, ph.Values["firstThrottledAfterSeconds"])
+	if sc.Verdict != reports.Passed {
+		fmt.Fprintf(stdout, "verdict: %s — %s\n", strings.ToUpper(string(sc.Verdict)), sc.Reason)
+		return runner.ExitGate
+	}
+	return 0
+}
+
+func benchOverhead(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench overhead", flag.ContinueOnError)
 	rate := fs.Int("rate", 2000, "requests per second on each side")
 	duration := fs.Duration("duration", 8*time.Second, "attack duration on each side")
 	out := fs.String("out", "", "directory for raw Vegeta results (overhead.bin); empty: not kept")

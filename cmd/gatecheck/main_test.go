@@ -46,7 +46,7 @@ func TestBadInvocationsFailFastWithOneClearError(t *testing.T) {
 		{[]string{"serve", "--api", badAPI, "--stages", stages}, "timeoutInMillis"},
 		{[]string{"serve", "--stage-var", "novalue"}, "not name=value"},
 		{[]string{"serve", "--stage-var", "bad-name=x"}, "variable names"},
-		{[]string{"fixture", "--listen", "not-an-address"}, "--listen not-an-address"},
+		{[]string{"fixture", "--listen", "not-an-address"}, "listen not-an-address"},
 		{[]string{"profiles", "validate", write(t, "p.yaml", "version: 1\nname: x\nbogus: true\n")}, "bogus"},
 		{[]string{"compare", "one.json"}, "usage: gatecheck compare"},
 		{[]string{"bench", "--rate", "999999"}, "rate"},

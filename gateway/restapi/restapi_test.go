@@ -71,7 +71,7 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		paths = append(paths, r.Path)
 		byPath[r.Path] = r
 	}
-	wantPaths := []string{"/bytes/{n}", "/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/lambda", "/mock", "/status/{code}", "/unreachable", "/validated"}
+	wantPaths := []string{"/bytes/{n}", "/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
 	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
 		t.Errorf("resources = %v, want %v (sorted)", paths, wantPaths)
 	}
@@ -649,8 +649,17 @@ func TestLoadStages(t *testing.T) {
 			t.Fatal(err)
 		}
 		stages := sf.Stages
-		if len(stages) != 1 || stages[0].StageName != "test" || stages[0].Variables["version"] != "v1" {
+		if len(stages) != 2 || stages[0].StageName != "test" || stages[1].StageName != "other" || stages[0].Variables["version"] != "v1" {
 			t.Errorf("stages = %+v", stages)
+		}
+		if ms, own, ok := stages[0].MethodSettingFor("/throttled", "GET"); !ok || !own || *ms.ThrottlingRateLimit != 10 || *ms.ThrottlingBurstLimit != 5 {
+			t.Errorf("throttled/GET method setting = %+v", ms)
+		}
+		if len(sf.UsagePlans) != 3 || len(sf.APIKeys) != 5 || sf.UsagePlans[0].ID != "gatecheck-quota" || sf.APIKeys[0].ID != "gatecheck-a" {
+			t.Errorf("plans %+v keys %+v", sf.UsagePlans, sf.APIKeys)
+		}
+		if sf.AccountThrottle() != (restapi.Throttle{RateLimit: 10000, BurstLimit: 5000}) {
+			t.Errorf("account throttle default = %+v", sf.AccountThrottle())
 		}
 	})
 	t.Run("missing file", func(t *testing.T) {
