@@ -63,6 +63,9 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	if api == nil || sf == nil || len(sf.Stages) == 0 {
 		return nil, errors.New("gateway: an API and at least one stage are required")
 	}
+	if err := sf.ValidateAgainst(api); err != nil {
+		return nil, err
+	}
 	stages := sf.Stages
 	if opts.Clock == nil {
 		opts.Clock = clockwork.NewRealClock()
@@ -98,14 +101,17 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
 		},
 		func(next http.Handler) http.Handler { return routing.New(api, stages, responder, next) }, // stage, resource, method
-		func(next http.Handler) http.Handler { // API key, usage plan throttle and quota
-			return &usageplan.Stage{Plans: g.plans, Source: api.APIKeySource, Responder: responder, Next: next}
+		func(next http.Handler) http.Handler { // API key and usage plan throttle
+			return &usageplan.KeyEnforcer{Plans: g.plans, Source: api.APIKeySource, Responder: responder, Next: next}
 		},
 		func(next http.Handler) http.Handler { // stage and method throttles (methodSettings)
-			return throttling.NewStage(api, stages, opts.Clock, responder, next)
+			return throttling.NewMethodLimiter(api, stages, opts.Clock, responder, next)
 		},
 		func(next http.Handler) http.Handler { // account throttle
-			return &throttling.Account{Bucket: account, Responder: responder, Next: next}
+			return &throttling.AccountLimiter{Bucket: account, Responder: responder, Next: next}
+		},
+		func(next http.Handler) http.Handler { // usage plan quota, once no throttle refused the request
+			return &usageplan.QuotaEnforcer{Plans: g.plans, Responder: responder, Next: next}
 		},
 		func(next http.Handler) http.Handler { return &validation.Stage{Responder: responder, Next: next} }, // request validator
 	}

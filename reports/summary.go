@@ -49,7 +49,7 @@ func WriteSummary(w io.Writer, r *Report) {
 
 	for _, sp := range r.Specs {
 		if sp.Verdict == Passed && sp.Grade == GradeNonStrict {
-			fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", sp.Area, sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
+			fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
 		}
 	}
 	writeScenarios(w, r.Scenarios)

@@ -37,11 +37,22 @@ func Bounds(target string, rate int, duration time.Duration, allowNonLoopback bo
 	return nil
 }
 
-// AchievedRate reports whether the attack sent at least minFraction of the
-// requested rate. When it did not, the load generator (not the gateway) was
-// the bottleneck and the run is invalid: neither a pass nor a failure.
-func AchievedRate(m *vegeta.Metrics, requested int, minFraction float64) (float64, bool) {
-	return m.Rate, m.Rate >= float64(requested)*minFraction
+// MinAchievedFraction is the share of the requested rate an attack must
+// reach for its measurements to mean anything.
+const MinAchievedFraction = 0.95
+
+// AchievedRateOK reports whether the attack sent at least
+// MinAchievedFraction of the requested rate. When it did not, the load
+// generator (not the gateway) was the bottleneck and the run is invalid:
+// neither a pass nor a failure.
+func AchievedRateOK(m *vegeta.Metrics, requested int) bool {
+	return m.Rate >= float64(requested)*MinAchievedFraction
+}
+
+// RefillTime is how long an idle token bucket takes to fill to its burst
+// (burst/rate), plus a margin for timer resolution.
+func RefillTime(rate float64, burst int) time.Duration {
+	return time.Duration(float64(burst)/rate*float64(time.Second)) + 100*time.Millisecond
 }
 
 // NewAttacker returns an attacker suited to loopback benchmarking on a small

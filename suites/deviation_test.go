@@ -70,22 +70,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// targetFor serves h and returns a Target for it, sharing the fixture. A
-// gateway built by gatewayWith brings its own management API; anything
-// else is managed through the shared reference gateway's.
-func targetFor(t *testing.T, h http.Handler) *conformance.Target {
+// managed is a gateway with a management API.
+type managed interface{ Management() http.Handler }
+
+// targetFor serves h and returns a Target for it, sharing the fixture. Its
+// management API is h's own when h has one, else ref's.
+func targetFor(t *testing.T, h http.Handler, ref managed) *conformance.Target {
 	e := getEnv(t)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	p := shortLoad(*e.profile)
 	p.Target.RestURL = srv.URL
 	p.Target.FixtureURL = e.embedded.FixtureURL
-	p.Target.ManagementURL = e.embedded.ManagementURL
-	if gw, ok := h.(interface{ Management() http.Handler }); ok {
-		mgmt := httptest.NewServer(gw.Management())
-		t.Cleanup(mgmt.Close)
-		p.Target.ManagementURL = mgmt.URL
+	if own, ok := h.(managed); ok {
+		ref = own
 	}
+	mgmt := httptest.NewServer(ref.Management())
+	t.Cleanup(mgmt.Close)
+	p.Target.ManagementURL = mgmt.URL
 	tg := conformance.NewTarget(&p)
 	t.Cleanup(tg.Close)
 	return tg
@@ -448,7 +450,11 @@ var deviations = []deviation{
 	{
 		name: "never throttles",
 		handler: func(t *testing.T, ref http.Handler) http.Handler {
-			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) { sf.Stages[0].MethodSettings = nil }, gateway.Options{})
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) {
+				for i := range sf.Stages {
+					sf.Stages[i].MethodSettings = nil
+				}
+			}, gateway.Options{})
 		},
 		fails:  []string{"ThrottleBurstThenRefill", "ThrottledResponseTooManyRequests", "MethodThrottleOverridesStage", "ThrottleUnderLoad"},
 		serial: true,
@@ -466,6 +472,30 @@ var deviations = []deviation{
 		},
 		fails:  []string{"ThrottleBurstThenRefill", "ThrottleUnderLoad"},
 		serial: true,
+	},
+	{
+		name: `"*/*" ignored`,
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) { delete(sf.Stages[1].MethodSettings, "*/*") }, gateway.Options{})
+		},
+		fails: []string{"MethodThrottleOverridesStage"},
+	},
+	{
+		name: `a method's own entry loses to "*/*"`,
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) { delete(sf.Stages[1].MethodSettings, "throttled/GET") }, gateway.Options{})
+		},
+		fails: []string{"MethodThrottleOverridesStage"},
+	},
+	{
+		name: "burst smaller than configured",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWithStages(t, nil, func(sf *restapi.StageFile) {
+				rate, burst := 10.0, 2
+				sf.Stages[0].MethodSettings["throttled/GET"] = restapi.MethodSetting{ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst}
+			}, gateway.Options{})
+		},
+		fails: []string{"ThrottleBurstThenRefill"},
 	},
 	{
 		name: "throttles with 503 instead of 429",
@@ -591,7 +621,8 @@ func run(t *testing.T, name string, tg *conformance.Target) error {
 // TestReferencePasses is the control: every check passes against the
 // reference gateway, so a failure below is the deviation's doing.
 func TestReferencePasses(t *testing.T) {
-	tg := targetFor(t, getEnv(t).embedded.Gateway)
+	e := getEnv(t)
+	tg := targetFor(t, e.embedded.Gateway, e.embedded.Gateway)
 	for _, name := range conformance.Checks() {
 		t.Run(name, func(t *testing.T) {
 			if err := run(t, name, tg); err != nil {
@@ -607,7 +638,10 @@ func TestChecksFailAgainstDeviations(t *testing.T) {
 			if !d.serial {
 				t.Parallel()
 			}
-			tg := targetFor(t, d.handler(t, getEnv(t).embedded.Gateway))
+			// A fresh reference gateway per deviation: quotas, buckets and
+			// management state are never shared between parallel deviations.
+			ref := gatewayWith(t, nil, gateway.Options{})
+			tg := targetFor(t, d.handler(t, ref), ref)
 			for _, name := range d.fails {
 				err := run(t, name, tg)
 				var f *conformance.Failure

@@ -14,7 +14,6 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
 	"github.com/gatecheck/gatecheck/gateway/usageplan"
 )
@@ -42,7 +41,12 @@ func New(plans *usageplan.Plans, verifier *sigv4.Verifier, clock clockwork.Clock
 // Handle adds a route (for features that add control actions).
 func (a *API) Handle(pattern string, h http.HandlerFunc) { a.mux.HandleFunc(pattern, h) }
 
+// maxBody bounds what a control-plane request may send (AWS: 6 MB for an
+// API import; nothing here needs more than a patch).
+const maxBody = 1 << 20
+
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if _, err := a.Verifier.Verify(r, "apigateway"); err != nil {
 		typ, msg := sigv4.ErrorType(err)
 		Error(w, http.StatusForbidden, typ, msg)
@@ -148,17 +152,16 @@ type usageJSON struct {
 	Items       map[string][][2]int64 `json:"values"` // "values" on the wire (the SDK's Items)
 }
 
-// usage reports the current quota period of each key (one [used,
-// remaining] pair per key; history is not kept).
-func (a *API) usage(p *usageplan.Plan, keyID string) usageJSON {
-	now := a.Clock.Now()
-	out := usageJSON{UsagePlanID: p.ID, Items: map[string][][2]int64{}}
-	period := restapi.QuotaDay
-	if p.Quota != nil {
-		period = p.Quota.Period
-	}
-	start, end := usageplan.PeriodBounds(period, now)
-	out.StartDate, out.EndDate = start.Format(time.DateOnly), end.AddDate(0, 0, -1).Format(time.DateOnly)
+// maxUsageDays bounds a GetUsage range.
+const maxUsageDays = 366
+
+// usage reports each key's usage for the days start..end (UTC), one
+// [used, remaining] pair per day as AWS does. Only the current quota period
+// is kept, so its whole use is reported on today and earlier days show 0.
+func (a *API) usage(p *usageplan.Plan, keyID string, start, end time.Time) usageJSON {
+	now := a.Clock.Now().UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	out := usageJSON{UsagePlanID: p.ID, StartDate: start.Format(time.DateOnly), EndDate: end.Format(time.DateOnly), Items: map[string][][2]int64{}}
 	for _, id := range p.Keys {
 		if keyID != "" && id != keyID {
 			continue
@@ -168,9 +171,24 @@ func (a *API) usage(p *usageplan.Plan, keyID string) usageJSON {
 			continue
 		}
 		used, remaining := m.Quota.Usage(now)
-		out.Items[id] = [][2]int64{{used, remaining}}
+		days := [][2]int64{}
+		for d := start; !d.After(end) && !d.After(today); d = d.AddDate(0, 0, 1) {
+			if d.Equal(today) {
+				days = append(days, [2]int64{used, remaining})
+			} else {
+				days = append(days, [2]int64{0, remaining})
+			}
+		}
+		out.Items[id] = days
 	}
 	return out
+}
+
+// today returns the current UTC day twice: the range of UpdateUsage's answer.
+func (a *API) today() (time.Time, time.Time) {
+	now := a.Clock.Now().UTC()
+	d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return d, d
 }
 
 func (a *API) getUsage(w http.ResponseWriter, r *http.Request) {
@@ -179,13 +197,20 @@ func (a *API) getUsage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	for _, d := range []string{"startDate", "endDate"} {
-		if _, err := time.Parse(time.DateOnly, q.Get(d)); err != nil {
-			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid "+d+" "+strconv.Quote(q.Get(d))+"; use YYYY-MM-DD")
+	var dates [2]time.Time
+	for i, name := range []string{"startDate", "endDate"} {
+		d, err := time.Parse(time.DateOnly, q.Get(name))
+		if err != nil {
+			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid "+name+" "+strconv.Quote(q.Get(name))+"; use YYYY-MM-DD")
 			return
 		}
+		dates[i] = d
 	}
-	JSON(w, http.StatusOK, a.usage(p, q.Get("keyId")))
+	if dates[1].Before(dates[0]) || dates[1].Sub(dates[0]) > maxUsageDays*24*time.Hour {
+		Error(w, http.StatusBadRequest, "BadRequestException", "endDate must be on or after startDate, within a year")
+		return
+	}
+	JSON(w, http.StatusOK, a.usage(p, q.Get("keyId"), dates[0], dates[1]))
 }
 
 type patchRequest struct {
@@ -217,6 +242,8 @@ func (a *API) updateUsage(w http.ResponseWriter, r *http.Request) {
 		Error(w, http.StatusBadRequest, "BadRequestException", "Invalid patch request: "+err.Error())
 		return
 	}
+	// Validate every operation before applying any, so a bad request changes nothing.
+	remaining := make([]int64, 0, len(req.PatchOperations))
 	for _, op := range req.PatchOperations {
 		if op.Op != "replace" || op.Path != "/remaining" {
 			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid patch path "+op.Path+" for op "+op.Op+"; only replace /remaining is supported")
@@ -227,13 +254,17 @@ func (a *API) updateUsage(w http.ResponseWriter, r *http.Request) {
 			Error(w, http.StatusBadRequest, "BadRequestException", "Invalid remaining value "+strconv.Quote(op.Value))
 			return
 		}
-		if m.Quota == nil {
-			Error(w, http.StatusBadRequest, "BadRequestException", "Usage plan "+p.ID+" has no quota")
-			return
-		}
+		remaining = append(remaining, n)
+	}
+	if m.Quota == nil && len(remaining) > 0 {
+		Error(w, http.StatusBadRequest, "BadRequestException", "Usage plan "+p.ID+" has no quota")
+		return
+	}
+	for _, n := range remaining {
 		m.Quota.SetRemaining(a.Clock.Now(), n)
 	}
-	JSON(w, http.StatusOK, a.usage(p, keyID))
+	start, end := a.today()
+	JSON(w, http.StatusOK, a.usage(p, keyID, start, end))
 }
 
 type apiKeyJSON struct {

@@ -129,3 +129,36 @@ func TestUnsignedAndWronglySignedCallsAreRejected(t *testing.T) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 }
+
+func TestGetUsageReportsOneEntryPerDay(t *testing.T) {
+	client, plans, clock, _ := setup(t)
+	q := plans.Key("k1").Membership("p1").Quota
+	q.Take(clock.Now())
+	today := clock.Now().UTC()
+	start := today.AddDate(0, 0, -2).Format(time.DateOnly)
+	out, err := client.GetUsage(context.Background(), &apigateway.GetUsageInput{UsagePlanId: aws.String("p1"), StartDate: aws.String(start), EndDate: aws.String(today.Format(time.DateOnly))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := out.Items["k1"]
+	if aws.ToString(out.StartDate) != start || len(days) != 3 || days[2][0] != 1 || days[2][1] != 9 || days[0][0] != 0 {
+		t.Fatalf("range %s..%s items %v: want 3 days, today [1 9]", aws.ToString(out.StartDate), aws.ToString(out.EndDate), days)
+	}
+}
+
+func TestInvalidPatchChangesNothing(t *testing.T) {
+	client, plans, clock, _ := setup(t)
+	q := plans.Key("k1").Membership("p1").Quota
+	q.Take(clock.Now())
+	_, err := client.UpdateUsage(context.Background(), &apigateway.UpdateUsageInput{UsagePlanId: aws.String("p1"), KeyId: aws.String("k1"),
+		PatchOperations: []types.PatchOperation{
+			{Op: types.OpReplace, Path: aws.String("/remaining"), Value: aws.String("10")},
+			{Op: types.OpReplace, Path: aws.String("/remaining"), Value: aws.String("lots")},
+		}})
+	if awsCode(err) != "BadRequestException" {
+		t.Fatalf("want BadRequestException, got %v", err)
+	}
+	if used, _ := q.Usage(clock.Now()); used != 1 {
+		t.Fatalf("a rejected patch changed the quota: used %d", used)
+	}
+}

@@ -177,6 +177,26 @@ func (r *Resource) Method(m string) *Method {
 	return r.Methods[AnyMethod]
 }
 
+// MethodByPlanKey resolves "/{resourcePath}/{HTTP method}" (the root
+// resource is "//GET") to a declared method, falling back to ANY; nil when
+// there is none.
+func (a *API) MethodByPlanKey(key string) *Method {
+	i := strings.LastIndexByte(key, '/')
+	if i < 0 {
+		return nil
+	}
+	path, verb := key[:i], key[i+1:]
+	if path == "" || path == "/" {
+		path = "/"
+	}
+	for _, res := range a.Resources {
+		if res.Path == path {
+			return res.Method(verb)
+		}
+	}
+	return nil
+}
+
 // SortedMethods lists the declared method keys, for stable error messages.
 func (r *Resource) SortedMethods() []string {
 	keys := make([]string, 0, len(r.Methods))

@@ -788,3 +788,48 @@ func TestSelectionPatternsAreOrdered(t *testing.T) {
 		}
 	}
 }
+
+func TestStageFileValidateAgainstAPI(t *testing.T) {
+	api, err := restapi.Load("api.yaml", []byte("openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /:\n    get:\n      responses: {\"200\": {description: OK}}\n      x-amazon-apigateway-integration: {type: mock}\n  /items/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n      responses: {\"200\": {description: OK}}\n      x-amazon-apigateway-integration: {type: mock}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := "stages:\n  - stageName: test\n    methodSettings:\n      \"*/*\": {throttlingRateLimit: 1}\n      \"items/{id}/GET\": {throttlingRateLimit: 2}\n      \"~1items~1{id}/GET\": {throttlingRateLimit: 2}\n      \"/GET\": {throttlingRateLimit: 3}\n" +
+		"apiKeys: [{name: k, value: valueK0123456789012345}]\nusagePlans:\n  - name: p\n    apiStages: [{stage: test, throttle: {\"//GET\": {rateLimit: 1, burstLimit: 1}, \"/items/{id}/GET\": {rateLimit: 1, burstLimit: 1}}}]\n    apiKeys: [k]\n"
+	sf, err := restapi.LoadStages("stages.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sf.ValidateAgainst(api); err != nil {
+		t.Fatalf("valid references rejected: %v", err)
+	}
+	bad := "stages:\n  - stageName: test\n    methodSettings:\n      \"items/POST\": {throttlingRateLimit: 1}\n" +
+		"apiKeys: [{name: k, value: valueK0123456789012345}]\nusagePlans:\n  - name: p\n    apiStages: [{stage: test, throttle: {\"/nope/GET\": {rateLimit: 1, burstLimit: 1}}}]\n    apiKeys: [k]\n"
+	sf, err = restapi.LoadStages("stages.yaml", []byte(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := configError(t, sf.ValidateAgainst(api), "stages.yaml")
+	if len(ce.Problems) != 2 || !strings.Contains(ce.Problems[0]+ce.Problems[1], "methodSettings.items/POST") || !strings.Contains(ce.Problems[0]+ce.Problems[1], "throttle./nope/GET") {
+		t.Fatalf("problems = %q", ce.Problems)
+	}
+}
+
+func TestMethodThrottlesCountedPerStage(t *testing.T) {
+	throttles := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "\"/r%d/GET\": {rateLimit: 1, burstLimit: 1}, ", i)
+		}
+		return "{" + strings.TrimSuffix(b.String(), ", ") + "}"
+	}
+	doc := func(a, b int) string {
+		return "stages: [{stageName: s1}, {stageName: s2}]\napiKeys: [{name: k, value: valueK0123456789012345}]\nusagePlans:\n  - name: p\n    apiStages:\n      - {stage: s1, throttle: " + throttles(a) + "}\n      - {stage: s2, throttle: " + throttles(b) + "}\n    apiKeys: [k]\n"
+	}
+	if _, err := restapi.LoadStages("s.yaml", []byte(doc(11, 11))); err != nil {
+		t.Fatalf("11 + 11 across two stages is allowed: %v", err)
+	}
+	if _, err := restapi.LoadStages("s.yaml", []byte(doc(21, 1))); err == nil || !strings.Contains(err.Error(), "at most 20 per stage") {
+		t.Fatalf("21 on one stage: %v", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 // usage plans and API keys that apply to them, and the account-level
 // throttle the emulator enforces. Field names are AWS's.
 type StageFile struct {
+	Source     string      `yaml:"-"` // the file it was loaded from
 	Stages     []Stage     `yaml:"stages"`
 	UsagePlans []UsagePlan `yaml:"usagePlans"`
 	APIKeys    []APIKey    `yaml:"apiKeys"`
@@ -124,6 +125,39 @@ func (f *StageFile) AccountThrottle() Throttle {
 	return Throttle{RateLimit: DefaultAccountRate, BurstLimit: DefaultAccountBurst}
 }
 
+// ValidateAgainst checks the references the stage file makes into api: every
+// methodSettings key and every per-method plan throttle must name a method
+// the API declares (API Gateway rejects the patch otherwise).
+func (f *StageFile) ValidateAgainst(api *API) error {
+	var p problems
+	for i, st := range f.Stages {
+		for key := range st.MethodSettings {
+			if key == "*/*" {
+				continue
+			}
+			cut := strings.LastIndexByte(key, '/')
+			rawPath, verb := key[:cut], key[cut+1:]
+			path := "/" + rawPath // "items/{id}" is /items/{id}; "" is the root
+			if strings.Contains(rawPath, "~1") {
+				path = strings.ReplaceAll(rawPath, "~1", "/") // the patch-path form: ~1items~1{id}
+			}
+			if api.MethodByPlanKey(path+"/"+verb) == nil {
+				p.addf(fmt.Sprintf("stages[%d].methodSettings.%s", i, key), "the API has no method %s on resource %s", verb, path)
+			}
+		}
+	}
+	for i, u := range f.UsagePlans {
+		for j, as := range u.APIStages {
+			for key := range as.Throttle {
+				if api.MethodByPlanKey(key) == nil {
+					p.addf(fmt.Sprintf("usagePlans[%d].apiStages[%d].throttle.%s", i, j, key), "the API has no such method; keys are /{resourcePath}/{HTTP method}, e.g. /items/GET")
+				}
+			}
+		}
+	}
+	return p.err(f.Source)
+}
+
 // SetVariable sets a stage variable on every stage (copying each map, so a
 // shared one is not changed).
 func (f *StageFile) SetVariable(name, value string) {
@@ -143,7 +177,7 @@ var (
 	stageVarNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 	stageVarValueRE = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
 	apiKeyValueRE   = regexp.MustCompile(`^[A-Za-z0-9]{20,128}$`)
-	methodKeyRE     = regexp.MustCompile(`^(\*/\*|.+/(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY|\*))$`)
+	methodKeyRE     = regexp.MustCompile(`^(\*/\*|[^*]*/(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY))$`)
 )
 
 const maxStageVariables = 100
@@ -165,6 +199,7 @@ func LoadStages(name string, data []byte) (*StageFile, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return nil, &ConfigError{File: name, Problems: []string{strings.TrimPrefix(err.Error(), "yaml: ") + " (fix: a stage file is `stages: [{stageName: prod, variables: {name: value}}]`, optionally with usagePlans, apiKeys and account; see fixtures/apis/reference.stages.yaml)"}}
 	}
+	f.Source = name
 	var p problems
 	f.validate(&p)
 	if err := p.err(name); err != nil {
@@ -261,22 +296,20 @@ func (f *StageFile) validate(p *problems) {
 				p.addf(field+".quota.period", "%q is not DAY, WEEK or MONTH", q.Period)
 			}
 		}
-		methodThrottles := 0
 		for j, as := range u.APIStages {
 			sf := fmt.Sprintf("%s.apiStages[%d]", field, j)
+			if len(as.Throttle) > MaxMethodThrottlesPerPlan {
+				p.addf(sf+".throttle", "%d method throttles; a plan may have at most %d per stage", len(as.Throttle), MaxMethodThrottlesPerPlan)
+			}
 			if !stages[as.Stage] {
 				p.addf(sf+".stage", "%q is not a stage in this file", as.Stage)
 			}
 			for key, t := range as.Throttle {
-				methodThrottles++
-				if !strings.HasPrefix(key, "/") || !methodKeyRE.MatchString(strings.TrimPrefix(key, "/")) {
+				if !strings.HasPrefix(key, "/") || !methodKeyRE.MatchString(strings.TrimPrefix(key, "/")) || key == "/*/*" {
 					p.addf(sf+".throttle."+key, "key must be /{resourcePath}/{HTTP method}, e.g. /items/GET")
 				}
 				validateThrottle(sf+".throttle."+key, t, p)
 			}
-		}
-		if methodThrottles > MaxMethodThrottlesPerPlan {
-			p.addf(field+".apiStages", "%d method throttles; a plan may have at most %d per stage", methodThrottles, MaxMethodThrottlesPerPlan)
 		}
 		for _, key := range u.APIKeys {
 			if !keys[key] {

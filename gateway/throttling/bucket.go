@@ -34,8 +34,18 @@ func NewBucket(t restapi.Throttle, clock clockwork.Clock) *Bucket {
 		b.denyAll = true // rate 0 / burst 0: every request is throttled (spec §3.1)
 		return b
 	}
-	b.interval = int64(math.Max(1, math.Round(float64(time.Second)/t.RateLimit)))
-	b.tolerance = int64(t.BurstLimit) * b.interval
+	// Clamp so that tiny rates or huge bursts cannot overflow int64: a
+	// tolerance of ~146 years is as good as unlimited.
+	const maxSpan = math.MaxInt64 / 4
+	b.interval = maxSpan // compare in float, convert only in range (a float can round past maxSpan)
+	if iv := math.Round(float64(time.Second) / t.RateLimit); iv < maxSpan/2 {
+		b.interval = max(1, int64(iv))
+	}
+	if int64(t.BurstLimit) > maxSpan/b.interval {
+		b.tolerance = maxSpan
+	} else {
+		b.tolerance = int64(t.BurstLimit) * b.interval
+	}
 	return b
 }
 

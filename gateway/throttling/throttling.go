@@ -16,17 +16,18 @@ type methodKey struct {
 	method *restapi.Method
 }
 
-// Stage enforces stage and method throttles from methodSettings: each
-// method has its own bucket, with its own entry's limits or "*/*"'s.
-type Stage struct {
+// MethodLimiter enforces stage and method throttles from methodSettings:
+// each method on each stage has its own bucket, with its own entry's limits
+// or "*/*"'s.
+type MethodLimiter struct {
 	buckets   map[methodKey]*Bucket
 	responder *gatewayresponse.Responder
 	next      http.Handler
 }
 
-// NewStage builds the buckets for every method on every stage.
-func NewStage(api *restapi.API, stages []restapi.Stage, clock clockwork.Clock, responder *gatewayresponse.Responder, next http.Handler) *Stage {
-	s := &Stage{buckets: map[methodKey]*Bucket{}, responder: responder, next: next}
+// NewMethodLimiter builds the buckets for every method on every stage.
+func NewMethodLimiter(api *restapi.API, stages []restapi.Stage, clock clockwork.Clock, responder *gatewayresponse.Responder, next http.Handler) *MethodLimiter {
+	s := &MethodLimiter{buckets: map[methodKey]*Bucket{}, responder: responder, next: next}
 	for i := range stages {
 		st := &stages[i]
 		for _, res := range api.Resources {
@@ -59,7 +60,7 @@ func MethodThrottle(st *restapi.Stage, resourcePath, verb string) (restapi.Throt
 	return t, true
 }
 
-func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *MethodLimiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := request.From(r.Context())
 	if c.Stage != nil {
 		if b := s.buckets[methodKey{c.Stage.StageName, c.Method}]; b != nil && !b.Allow() {
@@ -70,14 +71,14 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.next.ServeHTTP(w, r)
 }
 
-// Account enforces the account-level limit shared by every request.
-type Account struct {
+// AccountLimiter enforces the account-level limit shared by every request.
+type AccountLimiter struct {
 	Bucket    *Bucket
 	Responder *gatewayresponse.Responder
 	Next      http.Handler
 }
 
-func (a *Account) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *AccountLimiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !a.Bucket.Allow() {
 		a.Responder.Write(w, r, gatewayresponse.Throttled, "")
 		return

@@ -148,7 +148,7 @@ func TestStageThrottlesPerMethod(t *testing.T) {
 	api := &restapi.API{Resources: []*restapi.Resource{{Path: "/x", Methods: map[string]*restapi.Method{"GET": get, "POST": post}}}}
 	stages := []restapi.Stage{{StageName: "test", MethodSettings: map[string]restapi.MethodSetting{"*/*": {ThrottlingRateLimit: ptr(1.0), ThrottlingBurstLimit: ptr(2)}}}}
 	var reached int
-	s := throttling.NewStage(api, stages, clock, gatewayresponse.New(api), http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }))
+	s := throttling.NewMethodLimiter(api, stages, clock, gatewayresponse.New(api), http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }))
 	serve := func(m *restapi.Method) int {
 		req := httptest.NewRequest(m.HTTPMethod, "/test/x", nil)
 		rec := httptest.NewRecorder()
@@ -169,7 +169,7 @@ func TestStageThrottlesPerMethod(t *testing.T) {
 
 func TestAccountThrottle(t *testing.T) {
 	clock := clockwork.NewFakeClock()
-	a := &throttling.Account{Bucket: throttling.NewBucket(restapi.Throttle{RateLimit: 1, BurstLimit: 1}, clock), Responder: gatewayresponse.New(nil), Next: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
+	a := &throttling.AccountLimiter{Bucket: throttling.NewBucket(restapi.Throttle{RateLimit: 1, BurstLimit: 1}, clock), Responder: gatewayresponse.New(nil), Next: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
 	rec := httptest.NewRecorder()
 	a.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	rec2 := httptest.NewRecorder()
@@ -211,4 +211,13 @@ func BenchmarkBucketAllowParallelPerKey(b *testing.B) {
 			bucket.Allow()
 		}
 	})
+}
+
+func TestBucketExtremeLimitsDoNotOverflow(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	for _, th := range []restapi.Throttle{{RateLimit: 1e-7, BurstLimit: 5000}, {RateLimit: 10, BurstLimit: 1 << 62}, {RateLimit: 1e-12, BurstLimit: 1}, {RateLimit: 1e15, BurstLimit: 1}} {
+		if b := throttling.NewBucket(th, clock); !b.Allow() {
+			t.Errorf("%+v: a fresh bucket with a burst must admit a request", th)
+		}
+	}
 }

@@ -7,12 +7,12 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 )
 
-// Quota counts one key's requests against a plan's quota. Periods follow
+// QuotaCounter counts one key's requests against a plan's quota. Periods follow
 // the UTC calendar (spec §3.2): a DAY starts at 00:00 UTC, a WEEK on Sunday
 // 00:00 UTC (the week start is UNCONFIRMED; older AWS docs describe week
 // offsets counted from Sunday), a MONTH on the 1st. In the period the plan
 // started in, Offset requests are subtracted from the limit.
-type Quota struct {
+type QuotaCounter struct {
 	limit, offset int64
 	period        string
 	first         int64 // period index the plan started in
@@ -22,9 +22,9 @@ type Quota struct {
 	used    int64
 }
 
-func newQuota(q restapi.Quota, now time.Time) *Quota {
+func newQuota(q restapi.Quota, now time.Time) *QuotaCounter {
 	first := periodIndex(q.Period, now)
-	return &Quota{limit: q.Limit, offset: q.Offset, period: q.Period, first: first, current: first}
+	return &QuotaCounter{limit: q.Limit, offset: q.Offset, period: q.Period, first: first, current: first}
 }
 
 // periodIndex numbers calendar periods so that two times share an index
@@ -49,22 +49,7 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// PeriodBounds returns the UTC start and end (exclusive) of the period containing t.
-func PeriodBounds(period string, t time.Time) (time.Time, time.Time) {
-	t = t.UTC()
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	switch period {
-	case restapi.QuotaWeek:
-		start := day.AddDate(0, 0, -int(day.Weekday()))
-		return start, start.AddDate(0, 0, 7)
-	case restapi.QuotaMonth:
-		start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-		return start, start.AddDate(0, 1, 0)
-	}
-	return day, day.AddDate(0, 0, 1)
-}
-
-func (q *Quota) roll(now time.Time) int64 {
+func (q *QuotaCounter) roll(now time.Time) int64 {
 	p := periodIndex(q.period, now)
 	if p != q.current {
 		q.current, q.used = p, 0
@@ -76,7 +61,7 @@ func (q *Quota) roll(now time.Time) int64 {
 }
 
 // Take counts one request; false means the quota is exhausted.
-func (q *Quota) Take(now time.Time) bool {
+func (q *QuotaCounter) Take(now time.Time) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	limit := q.roll(now)
@@ -88,18 +73,19 @@ func (q *Quota) Take(now time.Time) bool {
 }
 
 // Usage returns the requests used and remaining in the current period.
-func (q *Quota) Usage(now time.Time) (used, remaining int64) {
+func (q *QuotaCounter) Usage(now time.Time) (used, remaining int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	limit := q.roll(now)
-	return q.used, max(limit-q.used, 0)
+	return max(q.used, 0), max(limit-q.used, 0)
 }
 
 // SetRemaining sets the remaining requests of the current period, as
-// UpdateUsage's "replace /remaining" does.
-func (q *Quota) SetRemaining(now time.Time, remaining int64) {
+// UpdateUsage's "replace /remaining" does. Remaining may exceed the limit:
+// AWS describes this as a temporary extension of the quota.
+func (q *QuotaCounter) SetRemaining(now time.Time, remaining int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	limit := q.roll(now)
-	q.used = max(limit-remaining, 0)
+	q.used = limit - remaining // negative: extended beyond the limit
 }

@@ -1,15 +1,17 @@
-// Package usageplan enforces API keys and usage plans (spec §3.2, §3.3): on
-// a method with apiKeyRequired, the x-api-key value must be a known,
-// enabled key in a plan attached to the stage (else 403 Forbidden); then
-// the plan's per-key throttle (or its per-method throttle for this method)
-// and the key's quota apply (429 Too Many Requests / Limit Exceeded).
-// Methods without apiKeyRequired ignore the header entirely.
+// Package usageplan enforces API keys and usage plans (spec §3.2, §3.3). On
+// a method with apiKeyRequired, KeyEnforcer requires the x-api-key value to
+// be a known, enabled key in a plan attached to the stage (else 403
+// Forbidden) and applies the plan's per-key throttle, or its per-method
+// throttle for this stage and method (429 Too Many Requests). Later in the
+// pipeline, after the stage and account throttles, QuotaEnforcer counts the
+// request against the key's quota (429 Limit Exceeded), so a request
+// throttled anywhere does not use quota. Methods without apiKeyRequired
+// ignore the header entirely.
 package usageplan
 
 import (
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/jonboulle/clockwork"
 
@@ -40,16 +42,18 @@ type Key struct {
 	byPlan  map[string]*Membership
 }
 
-// Membership is one key in one plan: its own bucket, per-method buckets
-// and quota counter, shared by every stage of the plan.
+// Membership is one key in one plan: its own bucket and quota, shared by
+// every stage of the plan (limits aggregate across stages, spec §3.2), and
+// per-method buckets for the stages that declare them.
 type Membership struct {
 	Plan            *Plan
 	throttle        *throttling.Bucket
-	methodThrottles map[*restapi.Method]*throttling.Bucket
-	Quota           *Quota // nil: no quota
+	methodThrottles map[string]map[*restapi.Method]*throttling.Bucket // stage -> method
+	Quota           *QuotaCounter                                     // nil: no quota
 }
 
-// New builds the keys and plans of a stage file for api.
+// New builds the keys and plans of a stage file for api. The stage file
+// must have passed restapi.StageFile.ValidateAgainst(api).
 func New(api *restapi.API, sf *restapi.StageFile, clock clockwork.Clock) *Plans {
 	p := &Plans{clock: clock, byValue: map[string]*Key{}, keys: map[string]*Key{}, plans: map[string]*Plan{}}
 	for _, k := range sf.APIKeys {
@@ -62,7 +66,7 @@ func New(api *restapi.API, sf *restapi.StageFile, clock clockwork.Clock) *Plans 
 		p.plans[up.ID] = plan
 		for _, keyID := range up.APIKeys {
 			key := p.keys[keyID]
-			m := &Membership{Plan: plan, methodThrottles: map[*restapi.Method]*throttling.Bucket{}}
+			m := &Membership{Plan: plan, methodThrottles: map[string]map[*restapi.Method]*throttling.Bucket{}}
 			if up.Throttle != nil {
 				m.throttle = throttling.NewBucket(*up.Throttle, clock)
 			}
@@ -70,32 +74,19 @@ func New(api *restapi.API, sf *restapi.StageFile, clock clockwork.Clock) *Plans 
 				m.Quota = newQuota(*up.Quota, now)
 			}
 			for _, as := range up.APIStages {
+				buckets := map[*restapi.Method]*throttling.Bucket{}
 				for path, t := range as.Throttle {
-					if method := lookupMethod(api, path); method != nil {
-						m.methodThrottles[method] = throttling.NewBucket(t, clock)
+					if method := api.MethodByPlanKey(path); method != nil {
+						buckets[method] = throttling.NewBucket(t, clock)
 					}
 				}
+				m.methodThrottles[as.Stage] = buckets
 				key.byStage[as.Stage] = m
 			}
 			key.byPlan[up.ID] = m
 		}
 	}
 	return p
-}
-
-// lookupMethod resolves a plan's "/{resourcePath}/{httpMethod}" key.
-func lookupMethod(api *restapi.API, key string) *restapi.Method {
-	i := strings.LastIndexByte(key, '/')
-	if i <= 0 {
-		return nil
-	}
-	path, verb := key[:i], key[i+1:]
-	for _, res := range api.Resources {
-		if res.Path == path {
-			return res.Methods[verb]
-		}
-	}
-	return nil
 }
 
 // Plan returns a plan by id.
@@ -108,42 +99,33 @@ func (p *Plans) Key(id string) *Key { return p.keys[id] }
 func (k *Key) Membership(planID string) *Membership { return k.byPlan[planID] }
 
 // AllKeys lists the keys sorted by id.
-func (p *Plans) AllKeys() []*Key {
-	ids := make([]string, 0, len(p.keys))
-	for id := range p.keys {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	keys := make([]*Key, len(ids))
-	for i, id := range ids {
-		keys[i] = p.keys[id]
-	}
-	return keys
-}
+func (p *Plans) AllKeys() []*Key { return sortedValues(p.keys) }
 
 // AllPlans lists the plans sorted by id.
-func (p *Plans) AllPlans() []*Plan {
-	ids := make([]string, 0, len(p.plans))
-	for id := range p.plans {
+func (p *Plans) AllPlans() []*Plan { return sortedValues(p.plans) }
+
+func sortedValues[V any](m map[string]V) []V {
+	ids := make([]string, 0, len(m))
+	for id := range m {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	plans := make([]*Plan, len(ids))
+	out := make([]V, len(ids))
 	for i, id := range ids {
-		plans[i] = p.plans[id]
+		out[i] = m[id]
 	}
-	return plans
+	return out
 }
 
-// Stage is the pipeline stage for API keys and usage plans.
-type Stage struct {
+// KeyEnforcer checks the API key and applies the plan's throttles.
+type KeyEnforcer struct {
 	Plans     *Plans
 	Source    string // apiKeySource: HEADER (default) or AUTHORIZER
 	Responder *gatewayresponse.Responder
 	Next      http.Handler
 }
 
-func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *KeyEnforcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := request.From(r.Context())
 	if c.Method == nil || !c.Method.APIKeyRequired {
 		s.Next.ServeHTTP(w, r)
@@ -166,7 +148,7 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.APIKeyID = key.ID
-	bucket := m.methodThrottles[c.Method]
+	bucket := m.methodThrottles[c.Stage.StageName][c.Method]
 	if bucket == nil {
 		bucket = m.throttle
 	}
@@ -174,9 +156,24 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.Responder.Write(w, r, gatewayresponse.Throttled, "")
 		return
 	}
-	if m.Quota != nil && !m.Quota.Take(s.Plans.clock.Now()) {
-		s.Responder.Write(w, r, gatewayresponse.QuotaExceeded, "")
-		return
+	s.Next.ServeHTTP(w, r)
+}
+
+// QuotaEnforcer counts an admitted request against its key's quota. It
+// runs after every throttle, so throttled requests do not use quota.
+type QuotaEnforcer struct {
+	Plans     *Plans
+	Responder *gatewayresponse.Responder
+	Next      http.Handler
+}
+
+func (s *QuotaEnforcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := request.From(r.Context())
+	if c.APIKeyID != "" && c.Stage != nil {
+		if m := s.Plans.keys[c.APIKeyID].byStage[c.Stage.StageName]; m != nil && m.Quota != nil && !m.Quota.Take(s.Plans.clock.Now()) {
+			s.Responder.Write(w, r, gatewayresponse.QuotaExceeded, "")
+			return
+		}
 	}
 	s.Next.ServeHTTP(w, r)
 }

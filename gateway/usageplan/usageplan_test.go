@@ -48,18 +48,35 @@ func stageFile() *restapi.StageFile {
 }
 
 type harness struct {
-	clock   *clockwork.FakeClock
-	stage   *usageplan.Stage
-	plans   *usageplan.Plans
-	sf      *restapi.StageFile
-	reached int
+	clock    *clockwork.FakeClock
+	stage    http.Handler
+	plans    *usageplan.Plans
+	sf       *restapi.StageFile
+	reached  int
+	throttle bool // a later throttle (stage or account) refuses every request
 }
 
+// newHarness composes KeyEnforcer -> (a later throttle) -> QuotaEnforcer
+// -> backend, in the gateway's order.
 func newHarness(t *testing.T) *harness {
 	h := &harness{clock: clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)), sf: stageFile()}
-	h.plans = usageplan.New(api, h.sf, h.clock)
-	h.stage = &usageplan.Stage{Plans: h.plans, Responder: gatewayresponse.New(api), Next: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { h.reached++ })}
+	h.rebuild()
 	return h
+}
+
+// rebuild loads h.sf again (after a test edits it).
+func (h *harness) rebuild() {
+	h.plans = usageplan.New(api, h.sf, h.clock)
+	responder := gatewayresponse.New(api)
+	quota := &usageplan.QuotaEnforcer{Plans: h.plans, Responder: responder, Next: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { h.reached++ })}
+	later := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.throttle {
+			responder.Write(w, r, gatewayresponse.Throttled, "")
+			return
+		}
+		quota.ServeHTTP(w, r)
+	})
+	h.stage = &usageplan.KeyEnforcer{Plans: h.plans, Responder: responder, Next: later}
 }
 
 // call returns status, message-bearing body and x-amzn-ErrorType.
@@ -74,7 +91,7 @@ func (h *harness) call(m *restapi.Method, stage, key string) (int, string, strin
 	}
 	rec := httptest.NewRecorder()
 	h.stage.ServeHTTP(rec, request.With(req, &request.Context{Stage: st, Method: m}))
-	return rec.Code, rec.Body.String(), rec.Header().Get("x-amzn-ErrorType") + firstOf(rec.Header()["x-amzn-ErrorType"])
+	return rec.Code, rec.Body.String(), firstOf(rec.Header()["x-amzn-ErrorType"]) // exact-case key, as the gateway writes it
 }
 
 func firstOf(v []string) string {
@@ -231,20 +248,6 @@ func TestSetRemaining(t *testing.T) {
 	}
 }
 
-func TestPeriodBounds(t *testing.T) {
-	at := time.Date(2026, 11, 25, 15, 4, 5, 0, time.UTC) // a Wednesday
-	for period, want := range map[string][2]string{
-		restapi.QuotaDay:   {"2026-11-25", "2026-11-26"},
-		restapi.QuotaWeek:  {"2026-11-22", "2026-11-29"},
-		restapi.QuotaMonth: {"2026-11-01", "2026-12-01"},
-	} {
-		s, e := usageplan.PeriodBounds(period, at)
-		if s.Format(time.DateOnly) != want[0] || e.Format(time.DateOnly) != want[1] {
-			t.Errorf("%s: %s–%s, want %s–%s", period, s.Format(time.DateOnly), e.Format(time.DateOnly), want[0], want[1])
-		}
-	}
-}
-
 // 10,000 keys (AWS's per-account maximum), each with its own bucket and
 // quota: report the memory per key.
 func BenchmarkTenThousandKeys(b *testing.B) {
@@ -270,14 +273,14 @@ func BenchmarkTenThousandKeys(b *testing.B) {
 	}
 }
 
-// The usage-plan stage for one key: lookup, throttle and quota.
+// The usage-plan stages for one key: lookup, throttle and quota.
 func BenchmarkUsagePlanStage(b *testing.B) {
 	sf := stageFile()
 	sf.UsagePlans[0].Quota.Limit = 1 << 40
 	sf.UsagePlans[0].Throttle = &restapi.Throttle{RateLimit: 1e12, BurstLimit: 1 << 30}
 	plans := usageplan.New(api, sf, clockwork.NewRealClock())
 	var reached int
-	s := &usageplan.Stage{Plans: plans, Responder: gatewayresponse.New(api), Next: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ })}
+	s := &usageplan.KeyEnforcer{Plans: plans, Responder: gatewayresponse.New(api), Next: &usageplan.QuotaEnforcer{Plans: plans, Responder: gatewayresponse.New(api), Next: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ })}}
 	req := request.With(httptest.NewRequest("GET", "/test/keyed", nil), &request.Context{Stage: &sf.Stages[0], Method: keyed})
 	req.Header.Set("x-api-key", "valueA0123456789012345")
 	w := httptest.NewRecorder()
@@ -288,5 +291,85 @@ func BenchmarkUsagePlanStage(b *testing.B) {
 	}
 	if reached != b.N {
 		b.Fatalf("%d of %d requests passed: the benchmark must measure the accepting path", reached, b.N)
+	}
+}
+
+func TestThrottledRequestsDoNotUseQuota(t *testing.T) {
+	h := newHarness(t)
+	h.throttle = true
+	for i := 0; i < 5; i++ {
+		if s, _, _ := h.call(keyed, "test", "valueA0123456789012345"); s != 429 {
+			t.Fatalf("the later throttle should refuse: %d", s)
+		}
+	}
+	if used, rem := h.plans.Key("a").Membership("plan").Quota.Usage(h.clock.Now()); used != 0 || rem != 3 {
+		t.Fatalf("throttled requests used quota: used %d remaining %d", used, rem)
+	}
+	h.throttle = false
+	if s, _, _ := h.call(keyed, "test", "valueA0123456789012345"); s != 200 {
+		t.Fatalf("once admitted: %d", s)
+	}
+}
+
+func TestPlanMethodThrottleAppliesToItsStageOnly(t *testing.T) {
+	h := newHarness(t)
+	// The plan covers "other" too, without a per-method throttle there.
+	h.sf.UsagePlans[0].APIStages = append(h.sf.UsagePlans[0].APIStages, restapi.UsagePlanStage{Stage: "other"})
+	h.sf.UsagePlans[1].APIStages = nil
+	h.sf.UsagePlans[0].Quota = nil
+	h.rebuild()
+	for i := 0; i < 3; i++ {
+		if s, _, _ := h.call(method, "other", "valueB0123456789012345"); s != 200 {
+			t.Fatalf("request %d on stage other: %d; the test stage's per-method throttle leaked", i+1, s)
+		}
+	}
+	s1, _, _ := h.call(method, "test", "valueB0123456789012345")
+	s2, _, _ := h.call(method, "test", "valueB0123456789012345")
+	if s1 != 200 || s2 != 429 {
+		t.Fatalf("on stage test the per-method throttle applies: %d %d", s1, s2)
+	}
+}
+
+func TestQuotaSharedAcrossPlanStages(t *testing.T) {
+	h := newHarness(t)
+	h.sf.UsagePlans[0].APIStages = append(h.sf.UsagePlans[0].APIStages, restapi.UsagePlanStage{Stage: "other"})
+	h.sf.UsagePlans[1].APIStages = nil
+	h.rebuild()
+	var codes []int
+	for _, stage := range []string{"test", "other", "test", "other"} {
+		s, _, _ := h.call(keyed, stage, "valueA0123456789012345")
+		codes = append(codes, s)
+	}
+	if fmt.Sprint(codes) != "[200 200 200 429]" {
+		t.Fatalf("codes %v: a quota of 3 counts across both stages of the plan", codes)
+	}
+}
+
+func TestPlanThrottlePerKey(t *testing.T) {
+	h := newHarness(t)
+	h.sf.UsagePlans[0].Throttle = &restapi.Throttle{RateLimit: 1, BurstLimit: 1}
+	h.sf.UsagePlans[0].Quota = nil
+	h.rebuild()
+	a1, _, _ := h.call(keyed, "test", "valueA0123456789012345")
+	a2, body, _ := h.call(keyed, "test", "valueA0123456789012345")
+	b1, _, _ := h.call(keyed, "test", "valueB0123456789012345")
+	if a1 != 200 || a2 != 429 || body != `{"message":"Too Many Requests"}` || b1 != 200 {
+		t.Fatalf("per-key plan throttle: a %d %d (%s), b %d", a1, a2, body, b1)
+	}
+}
+
+func TestSetRemainingExtendsBeyondTheLimit(t *testing.T) {
+	h := newHarness(t)
+	q := h.plans.Key("a").Membership("plan").Quota
+	q.SetRemaining(h.clock.Now(), 10) // limit is 3
+	if used, rem := q.Usage(h.clock.Now()); used != 0 || rem != 10 {
+		t.Fatalf("after extending to 10: used %d remaining %d", used, rem)
+	}
+	n := 0
+	for q.Take(h.clock.Now()) {
+		n++
+	}
+	if n != 10 {
+		t.Fatalf("admitted %d, want the extended 10", n)
 	}
 }

@@ -75,8 +75,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				return nil, err
 			}
 			round.Close()
-			if rate, ok := scenarios.AchievedRate(&round, o.Rate, 0.95); !ok && res.Valid {
-				res.Valid, res.Invalid = false, fmt.Sprintf("%s side achieved %.0f/s of the %d/s asked: the load generator, not the target, was the limit", side.name, rate, o.Rate)
+			if !scenarios.AchievedRateOK(&round, o.Rate) && res.Valid {
+				res.Valid, res.Invalid = false, fmt.Sprintf("%s side achieved %.0f/s of the %d/s asked: the load generator, not the target, was the limit", side.name, round.Rate, o.Rate)
 			}
 		}
 	}

@@ -61,10 +61,9 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	}
 	sc := &reports.Scenario{Verdict: reports.Passed}
 	for _, m := range o.Multiples {
-		// Start every phase with a full bucket: burst/rate is its refill time.
-		refill := time.Duration(float64(o.BurstLimit)/o.RateLimit*float64(time.Second)) + 100*time.Millisecond
+		// Start every phase with a full bucket.
 		select {
-		case <-time.After(refill):
+		case <-time.After(scenarios.RefillTime(o.RateLimit, o.BurstLimit)):
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -91,7 +90,7 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 	var all, accepted, rejected vegeta.Metrics
 	var firstThrottled time.Time
 	var start time.Time
-	throttledCount, acceptedCount, other := 0, 0, 0
+	throttledCount, acceptedCount, other, transportErrors := 0, 0, 0, 0
 	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, o.Duration, name)
 	for r := range results {
 		if ctx.Err() != nil {
@@ -106,6 +105,8 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 		case int(r.Code) == http.StatusOK:
 			acceptedCount++
 			accepted.Add(r)
+		case r.Code == 0: // no response: the client side failed (timeout, sockets)
+			transportErrors++
 		case int(r.Code) == http.StatusTooManyRequests || int(r.Code) == o.ThrottledStatus:
 			throttledCount++
 			rejected.Add(r)
@@ -138,7 +139,7 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed,
 		Latency: map[string]reports.Latency{"accepted": latency(&accepted), "rejected": latency(&rejected)},
 		Values: map[string]float64{
-			"accepted": float64(acceptedCount), "throttled": float64(throttledCount), "other": float64(other),
+			"accepted": float64(acceptedCount), "throttled": float64(throttledCount), "other": float64(other), "transportErrors": float64(transportErrors),
 			"expectedAccepted": math.Round(expected), "tolerance": math.Round(slack),
 		},
 	}
@@ -146,8 +147,11 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 		ph.Values["firstThrottledAfterSeconds"] = firstThrottled.Sub(start).Seconds()
 	}
 	switch {
-	case all.Rate < 0.95*float64(rate):
+	case !scenarios.AchievedRateOK(&all, rate):
 		ph.Verdict, ph.Reason = reports.Invalid, fmt.Sprintf("sent %.0f/s of the %d/s asked: the load generator was the limit", all.Rate, rate)
+	case transportErrors > 0:
+		// Without a response the bucket's decision is unknown: no verdict.
+		ph.Verdict, ph.Reason = reports.Invalid, fmt.Sprintf("%d requests got no response (%v)", transportErrors, all.Errors)
 	case other > 0:
 		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d responses were neither accepted nor throttled: %v", other, all.StatusCodes)
 	case multiple < 1 && throttledCount > 0:
