@@ -1,15 +1,25 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 )
+
+// NeedMetrics marks a check that reads the gateway's metrics (target.metricsURL).
+const NeedMetrics = "metrics"
 
 // NeedManagement marks a check that sends control actions (reset a quota,
 // flush a cache, move canary traffic) through the API Gateway SDK client.
@@ -44,6 +54,27 @@ func (t *Target) AWSConfig(ctx context.Context) (aws.Config, error) {
 		}
 	})
 	return t.aws.cfg, t.aws.err
+}
+
+// sign adds a SigV4 signature for execute-api to req.
+func (t *Target) sign(ctx context.Context, req *http.Request) error {
+	cfg, err := t.AWSConfig(ctx)
+	if err != nil {
+		return err
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	var body []byte
+	if req.Body != nil {
+		if body, err = io.ReadAll(req.Body); err != nil {
+			return err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	sum := sha256.Sum256(body)
+	return v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "execute-api", cfg.Region, time.Now())
 }
 
 // Management returns the API Gateway control-plane client.

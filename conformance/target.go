@@ -65,6 +65,10 @@ func (t *Target) Unmet(c Check) string {
 			if t.Fixture == nil {
 				return "needs the fixture's invocation counters; set target.fixtureURL in the profile"
 			}
+		case need == NeedMetrics:
+			if p.Target.MetricsURL == "" {
+				return "needs the gateway's metrics; set target.metricsURL (Prometheus text format)"
+			}
 		case need == NeedManagement:
 			if !p.Target.HasManagement() {
 				return "needs control actions through the API Gateway management API; set target.credentials (and target.managementURL for an emulator)"
@@ -102,6 +106,9 @@ type Request struct {
 	// ContentLength: -1 sends Body chunked; 0 with a Body means "from Body"
 	// for *bytes.Reader and friends, as in net/http.
 	ContentLength int64
+	// Sign adds a SigV4 signature (service execute-api) with the profile's
+	// credentials, as an IAM-authorised caller would.
+	Sign bool
 }
 
 // Response is a buffered response with its client-side elapsed time
@@ -130,6 +137,11 @@ func (t *Target) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	for k, v := range r.Header {
 		req.Header[k] = v
+	}
+	if r.Sign {
+		if err := t.sign(ctx, req); err != nil {
+			return nil, err
+		}
 	}
 	start := time.Now()
 	resp, err := t.HTTP.Do(req)

@@ -13,7 +13,11 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/gatecheck/gatecheck/gateway/accesslog"
+	"github.com/gatecheck/gatecheck/gateway/cache"
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/integration"
 	"github.com/gatecheck/gatecheck/gateway/management"
@@ -44,6 +48,9 @@ type Options struct {
 	// Credentials the gateway accepts on SigV4-signed requests (management
 	// API, cache invalidation, @connections). Default: DefaultCredential.
 	Credentials []sigv4.Credential
+	// CacheInvalidators are the access key ids allowed
+	// execute-api:InvalidateCache. Default: every credential's.
+	CacheInvalidators []string
 }
 
 // DefaultCredential is the emulator's built-in identity, for local use only;
@@ -84,7 +91,16 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 		opts.Credentials = []sigv4.Credential{DefaultCredential}
 	}
 	verifier := &sigv4.Verifier{Credentials: opts.Credentials, Clock: opts.Clock}
+	if opts.CacheInvalidators == nil {
+		for _, c := range opts.Credentials {
+			opts.CacheInvalidators = append(opts.CacheInvalidators, c.AccessKeyID)
+		}
+	}
 	g.mgmt = management.New(g.plans, verifier, opts.Clock)
+	registry := prometheus.NewRegistry()
+	g.mgmt.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+	var cacheStage *cache.Cache
+	var err error // from building the cache stage
 	account := throttling.NewBucket(sf.AccountThrottle(), opts.Clock)
 
 	// The pipeline, in the order a request meets it (API Gateway's order).
@@ -114,6 +130,10 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 			return &usageplan.QuotaEnforcer{Plans: g.plans, Responder: responder, Next: next}
 		},
 		func(next http.Handler) http.Handler { return &validation.Stage{Responder: responder, Next: next} }, // request validator
+		func(next http.Handler) http.Handler { // stage cache
+			cacheStage, err = cache.New(api, stages, cache.Options{Clock: opts.Clock, Verifier: verifier, Invalidators: opts.CacheInvalidators, Registry: registry}, responder, next)
+			return cacheStage
+		},
 	}
 	var h http.Handler = &integration.Stage{ // the integration, under its timeout
 		Clock:          opts.Clock,
@@ -124,6 +144,10 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	for i := len(pipeline) - 1; i >= 0; i-- {
 		h = pipeline[i](h)
 	}
+	if err != nil {
+		return nil, err
+	}
+	g.mgmt.Stages(api.ID(), stages, cacheStage)
 	g.handler = h
 	return g, nil
 }

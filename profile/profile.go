@@ -63,6 +63,11 @@ type Target struct {
 	// "apigateway" service) for control actions such as resetting a quota.
 	// Empty with aws-default-chain credentials: AWS's regional endpoint.
 	ManagementURL string `yaml:"managementURL"`
+	// RestAPIID is the API's id in control actions (/restapis/{id}/…).
+	RestAPIID string `yaml:"restApiId"`
+	// MetricsURL serves the gateway's metrics in Prometheus text format
+	// (the reference gateway: {managementURL}/metrics). Optional.
+	MetricsURL string `yaml:"metricsURL"`
 	// Credentials for SigV4-signed requests: "none", "static" (the
 	// accessKeyId/secretAccessKey below; for emulators) or
 	// "aws-default-chain" (environment, shared config, SSO, IMDS…).
@@ -233,9 +238,11 @@ func (p *Profile) validate() []string {
 	if t.Credentials != "none" && t.Region == "" {
 		add("target.region", "required with credentials, e.g. `region: us-east-1`")
 	}
-	if t.ManagementURL != "" && !t.Embedded {
-		if msg := checkURL(t.ManagementURL, t.AllowNonLoopback); msg != "" {
-			add("target.managementURL", "%s", msg)
+	for field, u := range map[string]string{"target.managementURL": t.ManagementURL, "target.metricsURL": t.MetricsURL} {
+		if u != "" && !t.Embedded {
+			if msg := checkURL(u, t.AllowNonLoopback); msg != "" {
+				add(field, "%s", msg)
+			}
 		}
 	}
 	for role, path := range p.Routes {

@@ -21,6 +21,7 @@ type Embedded struct {
 	GatewayURL    string
 	FixtureURL    string
 	ManagementURL string // the emulated control-plane API
+	APIID         string // the API's id in management paths
 	Gateway       *gateway.Gateway
 	Backend       *backend.Backend
 
@@ -73,7 +74,7 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 		e.Close()
 		return nil, err
 	}
-	e.GatewayURL = "http://" + gwAddr
+	e.GatewayURL, e.APIID = "http://"+gwAddr, api.ID()
 	mgmtAddr, err := e.serve(e.Gateway.Management())
 	if err != nil {
 		e.Close()

@@ -123,6 +123,7 @@ func Prepare(ctx context.Context, profilePath string, logger *slog.Logger) (*con
 			return nil, nil, &ConfigError{fmt.Errorf("starting the reference gateway: %w", err)}
 		}
 		p.Target.RestURL, p.Target.FixtureURL, p.Target.ManagementURL = e.GatewayURL, e.FixtureURL, e.ManagementURL
+		p.Target.MetricsURL, p.Target.RestAPIID = e.ManagementURL+"/metrics", e.APIID
 		stop = e.Close
 	}
 	target := conformance.NewTarget(p)

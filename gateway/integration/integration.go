@@ -80,6 +80,7 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.Responder.Write(w, r, f.typ, f.msg)
 	default:
+		request.From(r.Context()).IntegrationResponded = true
 		h := w.Header()
 		for k, v := range res.header {
 			// Lambda results name headers in any case; keep one Content-Type

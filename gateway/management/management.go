@@ -23,7 +23,10 @@ type API struct {
 	Plans    *usageplan.Plans
 	Verifier *sigv4.Verifier
 	Clock    clockwork.Clock
-	mux      *http.ServeMux
+	// Metrics, when set, is served without authentication at /metrics
+	// (Prometheus text format).
+	Metrics http.Handler
+	mux     *http.ServeMux
 }
 
 // New returns the management API over plans.
@@ -46,6 +49,10 @@ func (a *API) Handle(pattern string, h http.HandlerFunc) { a.mux.HandleFunc(patt
 const maxBody = 1 << 20
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/metrics" && a.Metrics != nil {
+		a.Metrics.ServeHTTP(w, r)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if _, err := a.Verifier.Verify(r, "apigateway"); err != nil {
 		typ, msg := sigv4.ErrorType(err)

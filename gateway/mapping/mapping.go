@@ -106,7 +106,7 @@ func (e *Env) context(name string) string {
 		}
 	case "apiId":
 		if c.API != nil {
-			return c.API.Name
+			return c.API.ID()
 		}
 	case "requestTimeEpoch":
 		return strconv.FormatInt(c.Start.UnixMilli(), 10)

@@ -27,6 +27,9 @@ type Context struct {
 	PathParams     map[string]string
 	Body           []byte // the buffered request body (payload stage)
 	APIKeyID       string // $context.identity.apiKeyId, once the usage plan stage accepted a key
+	// IntegrationResponded is set when the response comes from the
+	// integration rather than from a gateway error (what the cache may keep).
+	IntegrationResponded bool
 }
 
 type key struct{}

@@ -177,6 +177,10 @@ func (r *Resource) Method(m string) *Method {
 	return r.Methods[AnyMethod]
 }
 
+// ID is the API's identifier in management paths (/restapis/{id}/…): on
+// the emulator, its title (info.title).
+func (a *API) ID() string { return a.Name }
+
 // MethodByPlanKey resolves "/{resourcePath}/{HTTP method}" (the root
 // resource is "//GET") to a declared method, falling back to ANY; nil when
 // there is none.

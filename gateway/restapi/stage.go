@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -35,6 +36,10 @@ type Stage struct {
 	// resource path without its leading slash ("items/{id}/GET"), as AWS
 	// reports them; "~1" escapes are accepted too.
 	MethodSettings map[string]MethodSetting `yaml:"methodSettings"`
+	// CacheClusterEnabled turns the stage cache on; CacheClusterSize is
+	// its capacity in GB, one of 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237.
+	CacheClusterEnabled bool   `yaml:"cacheClusterEnabled"`
+	CacheClusterSize    string `yaml:"cacheClusterSize"`
 }
 
 // MethodSetting mirrors AWS's MethodSetting. Throttle values are pointers
@@ -171,6 +176,9 @@ func (f *StageFile) SetVariable(name, value string) {
 	}
 }
 
+// CacheClusterSizes are the cacheClusterSize values API Gateway accepts (GB).
+var CacheClusterSizes = []string{"0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"}
+
 // Limits on stage names, variables and keys (spec §3.3, §7, §12).
 var (
 	stageNameRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
@@ -223,6 +231,9 @@ func (f *StageFile) validate(p *problems) {
 		}
 		stages[s.StageName] = true
 		p.list = append(p.list, ValidateStageVariables(field+".variables", s.Variables)...)
+		if s.CacheClusterSize != "" && !slices.Contains(CacheClusterSizes, s.CacheClusterSize) {
+			p.addf(field+".cacheClusterSize", "%q is not one of %v (GB)", s.CacheClusterSize, CacheClusterSizes)
+		}
 		for key, ms := range s.MethodSettings {
 			mf := field + ".methodSettings." + key
 			if !methodKeyRE.MatchString(key) {

@@ -1,0 +1,367 @@
+package suites
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/fixtures/backend"
+	"github.com/gatecheck/gatecheck/profile"
+)
+
+// Features: the stage cache (spec §5) and its client invalidation.
+const (
+	FeatureCache             = "cache"
+	FeatureCacheInvalidation = "cache-invalidation"
+)
+
+// CacheConfig is what a profile claims for cache.
+type CacheConfig struct {
+	// Stage is the stage with the cache cluster; the cached routes are
+	// called there, each with a fresh `gc` query string, which is a cache
+	// key parameter on every cached route.
+	Stage           string        `yaml:"stage"`
+	ShortTTLSeconds int           `yaml:"shortTtlSeconds"` // routes.cached-short's cacheTtlInSeconds
+	TTLSlack        time.Duration `yaml:"ttlSlack"`        // how late after the TTL an entry may still be served
+	// WarningHeader is the header SUCCEED_WITH_RESPONSE_HEADER adds; empty:
+	// not checked (AWS's name is UNCONFIRMED, spec §14).
+	WarningHeader string `yaml:"warningHeader"`
+	ClusterSize   string `yaml:"clusterSize"` // the stage's cacheClusterSize
+	ResizeTo      string `yaml:"resizeTo"`    // another size, for the resize check
+}
+
+func (c *CacheConfig) Validate() []string {
+	var p []string
+	if c.Stage == "" {
+		p = append(p, "stage is required: the stage with the cache cluster")
+	}
+	if c.ShortTTLSeconds < 1 || c.ShortTTLSeconds > 3600 {
+		p = append(p, "shortTtlSeconds must be 1–3600 (routes.cached-short's TTL)")
+	}
+	if c.ClusterSize == "" || c.ResizeTo == "" || c.ClusterSize == c.ResizeTo {
+		p = append(p, "clusterSize and resizeTo must be two different cacheClusterSize values")
+	}
+	return p
+}
+
+func init() {
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureCache, Description: "stage cache (spec §5)", NewConfig: func() any { return &CacheConfig{TTLSlack: 2 * time.Second} }})
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureCacheInvalidation, Description: "Cache-Control: max-age=0 invalidation (spec §5)"})
+}
+
+func cacheConfig(t *conformance.T) *CacheConfig {
+	c, ok := profile.Config[*CacheConfig](t.Target.Profile, FeatureCache)
+	if !ok {
+		t.Skipf("needs the cache feature's configuration (features.cache) to find the cached stage")
+	}
+	return c
+}
+
+// cached is the URL of a cached route on the cache stage, keyed by gc.
+func cached(t *conformance.T, role, gc string, query ...string) string {
+	path, _ := t.Target.Profile.Route(role)
+	q := url.Values{"gc": {gc}}
+	for i := 0; i+1 < len(query); i += 2 {
+		q.Set(query[i], query[i+1])
+	}
+	return t.Target.StageURL(cacheConfig(t).Stage, path) + "?" + q.Encode()
+}
+
+// invocationID is the fixture's invocation id on a response: a repeated id
+// is a cache hit.
+func invocationID(t *conformance.T, r *conformance.Response) string {
+	t.Expect(r.Status).To(Equal(http.StatusOK), "%s", r)
+	id := r.Header.Get(backend.HeaderInvocationID)
+	t.Expect(id).NotTo(BeEmpty(), "no %s header: %s", backend.HeaderInvocationID, r)
+	return id
+}
+
+func getID(t *conformance.T, url string, h http.Header) string { return invocationID(t, t.Get(url, h)) }
+
+// primed caches a fresh entry on role and proves it is cached (a second
+// GET repeats the invocation id), returning the id.
+func primed(t *conformance.T, role, gc string) string {
+	id := getID(t, cached(t, role, gc), nil)
+	t.Expect(getID(t, cached(t, role, gc), nil)).To(Equal(id), "precondition: %s caches its response", role)
+	return id
+}
+
+func maxAge0(signed bool) conformance.Request {
+	return conformance.Request{Header: header("Cache-Control", "max-age=0"), Sign: signed}
+}
+
+func cacheChecks() []conformance.Check {
+	need := func(roles ...string) []string {
+		n := []string{conformance.NeedFixtureCounters}
+		for _, r := range roles {
+			n = append(n, conformance.NeedRoute(r))
+		}
+		return n
+	}
+	return []conformance.Check{
+		{
+			Name: "CacheHitWithinTTL", Feature: FeatureCache, Section: "§5",
+			Description: "A second GET within the TTL is served from the cache: the same invocation id, and the backend is invoked once",
+			Needs:       need("cached"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				h := conformance.ScopeHeader(gc)
+				id := getID(t, cached(t, "cached", gc), h)
+				t.Expect(getID(t, cached(t, "cached", gc), h)).To(Equal(id), "the second GET is a hit")
+				t.Expect(t.Invocations(gc)).To(Equal(int64(1)))
+			},
+		},
+		{
+			Name: "CacheMissAfterTTL", Feature: FeatureCache, Section: "§5",
+			Description: "An entry is served until its TTL and not much after: past cacheTtlInSeconds the backend is called again",
+			Needs:       need("cached-short"),
+			Test: func(t *conformance.T) {
+				cfg := cacheConfig(t)
+				ttl := time.Duration(cfg.ShortTTLSeconds) * time.Second
+				gc := conformance.NewScope()
+				start := time.Now()
+				id := getID(t, cached(t, "cached-short", gc), nil)
+				var changedAfter time.Duration
+				t.Eventually(func(g Gomega) {
+					r, err := t.Target.Get(t.Ctx, cached(t, "cached-short", gc), nil)
+					g.Expect(err).NotTo(HaveOccurred())
+					changedAfter = time.Since(start)
+					g.Expect(r.Header.Get(backend.HeaderInvocationID)).NotTo(Equal(id))
+				}).WithTimeout(ttl+cfg.TTLSlack).WithPolling(ttl/20).Should(Succeed(), "the entry expires after %v", ttl)
+				t.Expect(changedAfter).To(BeNumerically(">=", ttl*9/10), "the entry expired after %v, before its %v TTL", changedAfter, ttl)
+			},
+		},
+		{
+			Name: "CacheKeyParametersOnly", Feature: FeatureCache, Section: "§5",
+			Description: "Only the declared cacheKeyParameters key an entry: another value of an undeclared query string is a hit, another value of a declared one a miss",
+			Needs:       need("cached-keyed"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				a1 := getID(t, cached(t, "cached-keyed", gc, "type", "admin", "department", "A"), nil)
+				t.Expect(getID(t, cached(t, "cached-keyed", gc, "type", "admin", "department", "B"), nil)).To(Equal(a1), "department is not a key: same entry")
+				t.Expect(getID(t, cached(t, "cached-keyed", gc, "type", "user", "department", "A"), nil)).NotTo(Equal(a1), "type is a key: another entry")
+			},
+		},
+		{
+			Name: "CacheUndeclaredPathParameterIgnored", Feature: FeatureCache, Section: "§5, §13.5",
+			Description: "A path parameter that is not a cache key parameter is ignored for lookup: /items/1 and /items/2 return the same cached body",
+			Needs:       need("cached-items"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				path, _ := t.Target.Profile.Route("cached-items")
+				url := func(id string) string {
+					return t.Target.StageURL(cacheConfig(t).Stage, strings.Replace(path, "{id}", id, 1)) + "?gc=" + gc
+				}
+				first := getID(t, url("1"), nil)
+				t.Expect(getID(t, url("2"), nil)).To(Equal(first), "the undeclared {id} does not key the entry")
+			},
+		},
+		{
+			Name: "CacheGETOnlyByDefault", Feature: FeatureCache, Section: "§5",
+			Description: "With the stage cache on, GET is cached and POST is not, without a method setting of its own",
+			Needs:       need("cached"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				primed(t, "cached", gc)
+				p1 := invocationID(t, t.Do(conformance.Request{Method: http.MethodPost, URL: cached(t, "cached", gc)}))
+				p2 := invocationID(t, t.Do(conformance.Request{Method: http.MethodPost, URL: cached(t, "cached", gc)}))
+				t.Expect(p2).NotTo(Equal(p1), "POST is not cached")
+			},
+		},
+		{
+			Name: "CacheTTLZeroDisables", Feature: FeatureCache, Section: "§5",
+			Description: "cacheTtlInSeconds 0 disables caching for the method",
+			Needs:       need("cached-ttl0"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				t.Expect(getID(t, cached(t, "cached-ttl0", gc), nil)).NotTo(Equal(getID(t, cached(t, "cached-ttl0", gc), nil)))
+			},
+		},
+		{
+			Name: "CacheOversizeNotCached", Feature: FeatureCache, Section: "§5, §12",
+			Description: "A response of 1,048,576 bytes is cached; one byte more is served but not cached",
+			Needs:       need("cached-limit", "cached-large"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				limit := t.Get(cached(t, "cached-limit", gc), nil)
+				t.Expect(limit.Body).To(HaveLen(1 << 20))
+				t.Expect(getID(t, cached(t, "cached-limit", gc), nil)).To(Equal(invocationID(t, limit)), "1,048,576 bytes is cached")
+				large := t.Get(cached(t, "cached-large", gc), nil)
+				t.Expect(large.Body).To(HaveLen(1<<20+1), "the large response is served whole")
+				t.Expect(getID(t, cached(t, "cached-large", gc), nil)).NotTo(Equal(invocationID(t, large)), "1,048,577 bytes is not cached")
+			},
+		},
+		{
+			Name: "CacheEncryptedEntriesServed", Feature: FeatureCache, Section: "§5",
+			Description: "A method with cacheDataEncrypted caches and serves its entries like any other",
+			Needs:       need("cached-encrypted"),
+			Test:        func(t *conformance.T) { primed(t, "cached-encrypted", conformance.NewScope()) },
+		},
+		{
+			Name: "CacheFlush", Feature: FeatureCache, Section: "§5",
+			Description: "FlushStageCache answers 202 and empties the stage cache: the next GET reaches the backend",
+			Needs:       append(need("cached"), conformance.NeedManagement),
+			Test: func(t *conformance.T) {
+				cfg := cacheConfig(t)
+				gc := conformance.NewScope()
+				id := primed(t, "cached", gc)
+				_, err := management(t).FlushStageCache(t.Ctx, &apigateway.FlushStageCacheInput{RestApiId: aws.String(t.Target.Profile.Target.RestAPIID), StageName: aws.String(cfg.Stage)})
+				t.Expect(err).NotTo(HaveOccurred(), "FlushStageCache")
+				t.Eventually(func(g Gomega) {
+					r, err := t.Target.Get(t.Ctx, cached(t, "cached", gc), nil)
+					g.Expect(err).NotTo(HaveOccurred())
+					g.Expect(r.Header.Get(backend.HeaderInvocationID)).NotTo(Equal(id))
+				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "the flushed entry is gone")
+			},
+		},
+		{
+			Name: "CacheResizeFlushes", Feature: FeatureCache, Section: "§5",
+			Description: "Changing cacheClusterSize (UpdateStage) replaces the cluster, so every entry is gone",
+			Needs:       append(need("cached"), conformance.NeedManagement),
+			Test: func(t *conformance.T) {
+				cfg := cacheConfig(t)
+				gc := conformance.NewScope()
+				id := primed(t, "cached", gc)
+				resize := func(size string) {
+					_, err := management(t).UpdateStage(t.Ctx, &apigateway.UpdateStageInput{RestApiId: aws.String(t.Target.Profile.Target.RestAPIID), StageName: aws.String(cfg.Stage),
+						PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/cacheClusterSize"), Value: aws.String(size)}}})
+					t.Expect(err).NotTo(HaveOccurred(), "UpdateStage cacheClusterSize %s", size)
+				}
+				resize(cfg.ResizeTo)
+				defer resize(cfg.ClusterSize)
+				t.Eventually(func(g Gomega) {
+					r, err := t.Target.Get(t.Ctx, cached(t, "cached", gc), nil)
+					g.Expect(err).NotTo(HaveOccurred())
+					g.Expect(r.Header.Get(backend.HeaderInvocationID)).NotTo(Equal(id))
+				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "the resized cluster is empty")
+			},
+		},
+		{
+			Name: "CacheMetricsMatchBackend", Feature: FeatureCache, Section: "§5, §11",
+			Description: "CacheMissCount and CacheHitCount for the method move with what the backend saw: one miss per backend invocation, one hit per cached answer",
+			Needs:       append(need("cached"), conformance.NeedMetrics),
+			Test: func(t *conformance.T) {
+				cfg := cacheConfig(t)
+				path, _ := t.Target.Profile.Route("cached")
+				hits0, misses0 := cacheMetrics(t, cfg.Stage, path)
+				gc := conformance.NewScope()
+				h := conformance.ScopeHeader(gc)
+				for i := 0; i < 3; i++ {
+					getID(t, cached(t, "cached", gc), h)
+				}
+				hits, misses := cacheMetrics(t, cfg.Stage, path)
+				t.Expect(misses-misses0).To(Equal(float64(t.Invocations(gc))), "one miss per backend invocation")
+				t.Expect(hits-hits0).To(Equal(float64(2)), "two answers from the cache")
+			},
+		},
+	}
+}
+
+// cacheMetrics reads the reference gateway's CacheHitCount and
+// CacheMissCount for GET on a resource.
+func cacheMetrics(t *conformance.T, stage, resource string) (hits, misses float64) {
+	resp := t.Get(t.Target.Profile.Target.MetricsURL, nil)
+	t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+	families, err := new(expfmt.TextParser).TextToMetricFamilies(strings.NewReader(string(resp.Body)))
+	t.Expect(err).NotTo(HaveOccurred(), "metrics are not Prometheus text")
+	read := func(name string) float64 {
+		f := families[name]
+		if f == nil {
+			return 0
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["stage"] == stage && labels["resource"] == resource && labels["method"] == http.MethodGet {
+				return m.GetCounter().GetValue()
+			}
+		}
+		return 0
+	}
+	return read("apigateway_cache_hit_count"), read("apigateway_cache_miss_count")
+}
+
+func invalidationChecks() []conformance.Check {
+	need := func(role string) []string {
+		return []string{conformance.NeedFixtureCounters, conformance.NeedRoute(role)}
+	}
+	with := func(r conformance.Request, url string) conformance.Request { r.URL = url; return r }
+	return []conformance.Check{
+		{
+			Name: "CacheInvalidationAuthorized", Feature: FeatureCacheInvalidation, Section: "§5",
+			Description: "Cache-Control: max-age=0 from a caller allowed execute-api:InvalidateCache (SigV4-signed) fetches from the backend and replaces the entry",
+			Needs:       append(need("cached"), conformance.NeedManagement),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				old := primed(t, "cached", gc)
+				fresh := invocationID(t, t.Do(with(maxAge0(true), cached(t, "cached", gc))))
+				t.Expect(fresh).NotTo(Equal(old), "the authorized request reaches the backend")
+				t.Expect(getID(t, cached(t, "cached", gc), nil)).To(Equal(fresh), "and replaces the entry")
+			},
+		},
+		{
+			Name: "CacheInvalidationUnauthorizedIgnoredWithHeader", Feature: FeatureCacheInvalidation, Section: "§5, §13.6",
+			Description: "By default (SUCCEED_WITH_RESPONSE_HEADER) an unauthorized max-age=0 is ignored: the cached response is served, with a warning header",
+			Needs:       need("cached"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				old := primed(t, "cached", gc)
+				r := t.Do(with(maxAge0(false), cached(t, "cached", gc)))
+				t.Expect(invocationID(t, r)).To(Equal(old), "an unauthorized invalidation is ignored")
+				if name := cacheConfig(t).WarningHeader; name != "" {
+					t.Expect(r.Header.Get(name)).NotTo(BeEmpty(), "the %s header tells the caller: %s", name, r)
+				}
+			},
+		},
+		{
+			Name: "CacheInvalidationUnauthorizedFails", Feature: FeatureCacheInvalidation, Section: "§5",
+			Description: "With FAIL_WITH_403, an unauthorized max-age=0 gets 403 and the entry stays",
+			Needs:       need("cached-strict"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				old := primed(t, "cached-strict", gc)
+				r := t.Do(with(maxAge0(false), cached(t, "cached-strict", gc)))
+				t.Expect(r.Status).To(Equal(http.StatusForbidden), "%s", r)
+				t.Expect(getID(t, cached(t, "cached-strict", gc), nil)).To(Equal(old))
+			},
+		},
+		{
+			Name: "CacheInvalidationUnauthorizedSilent", Feature: FeatureCacheInvalidation, Section: "§5",
+			Description: "With SUCCEED_WITHOUT_RESPONSE_HEADER, an unauthorized max-age=0 is silently ignored",
+			Needs:       need("cached-silent"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				old := primed(t, "cached-silent", gc)
+				r := t.Do(with(maxAge0(false), cached(t, "cached-silent", gc)))
+				t.Expect(invocationID(t, r)).To(Equal(old))
+				if name := cacheConfig(t).WarningHeader; name != "" {
+					t.Expect(r.Header.Get(name)).To(BeEmpty(), "no %s header: %s", name, r)
+				}
+			},
+		},
+		{
+			Name: "CacheInvalidationWithoutAuthorization", Feature: FeatureCacheInvalidation, Section: "§5",
+			Description: "Without requireAuthorizationForCacheControl any caller's max-age=0 refreshes the entry",
+			Needs:       need("cached-open"),
+			Test: func(t *conformance.T) {
+				gc := conformance.NewScope()
+				old := primed(t, "cached-open", gc)
+				fresh := invocationID(t, t.Do(with(maxAge0(false), cached(t, "cached-open", gc))))
+				t.Expect(fresh).NotTo(Equal(old))
+				t.Expect(getID(t, cached(t, "cached-open", gc), nil)).To(Equal(fresh))
+			},
+		},
+	}
+}
+
+var _ = conformance.Register(conformance.Area{Name: "cache", Title: "Response caching", Checks: append(cacheChecks(), invalidationChecks()...)})
