@@ -3,6 +3,7 @@ package suites
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios/cachehit"
 )
 
 // Features: the stage cache (spec §5) and its client invalidation.
@@ -36,6 +39,13 @@ type CacheConfig struct {
 	WarningHeader string `yaml:"warningHeader"`
 	ClusterSize   string `yaml:"clusterSize"` // the stage's cacheClusterSize
 	ResizeTo      string `yaml:"resizeTo"`    // another size, for the resize check
+	// TTLSeconds is routes.cached's cacheTtlInSeconds (default 300).
+	TTLSeconds int `yaml:"ttlSeconds"`
+	// The hit-ratio scenario: LoadKeys distinct keys at LoadRate for
+	// LoadDuration, once uniformly and once Zipf-distributed.
+	LoadKeys     int           `yaml:"loadKeys"`
+	LoadRate     int           `yaml:"loadRate"`
+	LoadDuration time.Duration `yaml:"loadDuration"`
 }
 
 func (c *CacheConfig) Validate() []string {
@@ -49,11 +59,19 @@ func (c *CacheConfig) Validate() []string {
 	if c.ClusterSize == "" || c.ResizeTo == "" || c.ClusterSize == c.ResizeTo {
 		p = append(p, "clusterSize and resizeTo must be two different cacheClusterSize values")
 	}
+	if c.TTLSeconds < 1 || c.TTLSeconds > 3600 {
+		p = append(p, "ttlSeconds must be 1–3600 (routes.cached's TTL)")
+	}
+	if c.LoadKeys < 1 || c.LoadRate < 1 || c.LoadDuration < 500*time.Millisecond {
+		p = append(p, "loadKeys and loadRate must be positive and loadDuration at least 500ms")
+	}
 	return p
 }
 
 func init() {
-	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureCache, Description: "stage cache (spec §5)", NewConfig: func() any { return &CacheConfig{TTLSlack: 2 * time.Second} }})
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureCache, Description: "stage cache (spec §5)", NewConfig: func() any {
+		return &CacheConfig{TTLSlack: 2 * time.Second, TTLSeconds: 300, LoadKeys: 50, LoadRate: 200, LoadDuration: 2 * time.Second}
+	}})
 	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureCacheInvalidation, Description: "Cache-Control: max-age=0 invalidation (spec §5)"})
 }
 
@@ -206,6 +224,13 @@ func cacheChecks() []conformance.Check {
 			Test:        func(t *conformance.T) { primed(t, "cached-encrypted", conformance.NewScope()) },
 		},
 		{
+			Name: "CacheHitRatioUnderLoad", Feature: FeatureCache, Section: "§5",
+			Description: "Under constant load over K cache keys (uniform and Zipf), each key reaches the backend once per TTL window: the hit ratio meets what K, the TTL and the duration allow, and the backend's count agrees",
+			Needs:       need("cached"),
+			Scenario:    true,
+			Test:        cacheHitRatioUnderLoad,
+		},
+		{
 			Name: "CacheFlush", Feature: FeatureCache, Section: "§5",
 			Description: "FlushStageCache answers 202 and empties the stage cache: the next GET reaches the backend",
 			Needs:       append(need("cached"), conformance.NeedManagement),
@@ -263,6 +288,38 @@ func cacheChecks() []conformance.Check {
 			},
 		},
 	}
+}
+
+// cacheHitRatioUnderLoad runs the Vegeta cache scenario.
+func cacheHitRatioUnderLoad(t *conformance.T) {
+	cfg := cacheConfig(t)
+	path, _ := t.Target.Profile.Route("cached")
+	opts := cachehit.Options{
+		URL: t.Target.StageURL(cfg.Stage, path), Keys: cfg.LoadKeys, Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
+		TTL: time.Duration(cfg.TTLSeconds) * time.Second, Seed: 1, Invocations: t.Target.Invocations,
+		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
+	}
+	raw := t.ArtifactPath("CacheHitRatioUnderLoad.vegeta")
+	if raw != "" {
+		f, err := os.Create(raw)
+		t.Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		opts.Raw = f
+	}
+	sc, err := cachehit.Run(t.Ctx, opts)
+	if err != nil && t.Ctx.Err() == nil {
+		t.Skipf("not run: %v", err)
+	}
+	t.Expect(err).NotTo(HaveOccurred())
+	sc.Name, sc.Feature, sc.RawResults = "CacheHitRatioUnderLoad", FeatureCache, raw
+	t.RecordScenario(sc)
+	for _, ph := range sc.Phases {
+		t.Logf("%s: %d requests, %v", ph.Name, ph.Requests, ph.Values)
+	}
+	if sc.Verdict == reports.Invalid {
+		t.Invalid("%s", sc.Reason)
+	}
+	t.Expect(sc.Verdict).To(Equal(reports.Passed), "%s", sc.Reason)
 }
 
 // cacheMetrics reads the reference gateway's CacheHitCount and
