@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,4 +140,53 @@ func BenchmarkDirectLoopbackParallel(b *testing.B) {
 
 func BenchmarkProxiedLoopbackParallel(b *testing.B) {
 	loopback(b, true, func(u string) string { return u + "/test/inspect" }, func(addr string) http.Handler { return reference(b, addr, nil) })
+}
+
+// referenceStages builds the gateway over the reference API and its shipped
+// stage file (so the "cached" stage caches), with the backend stage
+// variable pointed at backendAddr and the account throttle lifted.
+func referenceStages(b *testing.B, backendAddr string, transport http.RoundTripper) *gateway.Gateway {
+	b.Helper()
+	data, err := fixtures.Files.ReadFile(fixtures.ReferenceAPI)
+	if err != nil {
+		b.Fatal(err)
+	}
+	api, err := restapi.Load("reference", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stageData, err := fixtures.Files.ReadFile(fixtures.ReferenceStages)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sf, err := restapi.LoadStages(fixtures.ReferenceStages, stageData)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sf.SetVariable("backend", backendAddr)
+	sf.Account.Throttle = &restapi.Throttle{RateLimit: 1e12, BurstLimit: 1 << 40}
+	gw, err := gateway.New(api, sf, gateway.Options{Transport: transport, LambdaEndpoint: "http://" + backendAddr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(gw.Close)
+	return gw
+}
+
+// BenchmarkCacheHitInMemory: the whole pipeline answering from the stage
+// cache (spec §5); compare with BenchmarkPipelineProxyInMemory for what a
+// hit saves over calling the backend.
+func BenchmarkCacheHitInMemory(b *testing.B) {
+	var calls atomic.Int64
+	fixture := backend.New(backend.Options{})
+	counting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fixture.ServeHTTP(w, r)
+	})
+	gw := referenceStages(b, "fixture.invalid", inProcess{counting})
+	serveInMemory(b, gw, "/cached/cached?gc=bench")
+	b.StopTimer()
+	if n := calls.Load(); n != 1 {
+		b.Fatalf("backend called %d times over %d requests, want once: every request after the first must be a cache hit", n, b.N)
+	}
 }

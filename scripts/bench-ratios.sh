@@ -23,6 +23,7 @@ function row(label, base, other) {
 END {
   printf "%-34s %12s %12s %9s %10s %10s %8s %10s %10s %8s\n", "COMPARISON (base -> gateway)", "base ns/op", "gw ns/op", "ratio", "base alloc", "gw alloc", "added", "base rps", "gw rps", "ratio"
   row("in memory: fixture -> pipeline", "BenchmarkFixtureInMemory", "BenchmarkPipelineProxyInMemory")
+  row("in memory: proxied -> cache hit", "BenchmarkPipelineProxyInMemory", "BenchmarkCacheHitInMemory")
   row("loopback serial: direct -> proxied", "BenchmarkDirectLoopback", "BenchmarkProxiedLoopback")
   row("loopback parallel: direct -> proxied", "BenchmarkDirectLoopbackParallel", "BenchmarkProxiedLoopbackParallel")
 }' "$@"

@@ -210,6 +210,9 @@ func (c *Cache) fetch(w http.ResponseWriter, r *http.Request, store *Store, key 
 	c.misses.WithLabelValues(labels...).Inc()
 	rec := &recorder{header: http.Header{}}
 	c.next.ServeHTTP(rec, r)
+	if rec.status == 0 {
+		rec.status = http.StatusOK // the handler wrote nothing: net/http's implicit 200
+	}
 	// Only integration responses are cached, never gateway errors (timeouts,
 	// throttling). Whether AWS caches non-2xx integration responses is
 	// UNCONFIRMED (spec §5); community reports say it does, and so do we.
@@ -253,9 +256,13 @@ func (s Settings) key(stage string, r *http.Request, rc *request.Context) string
 		env := &mapping.Env{Request: r, Ctx: rc}
 		for _, p := range s.KeyParams {
 			v, _ := env.Resolve(p)
+			// Length-prefixed, so no value (even one holding NUL bytes) can
+			// make two different parameter lists produce the same key.
 			b.WriteByte(0)
 			b.WriteString(p)
 			b.WriteByte('=')
+			b.WriteString(strconv.Itoa(len(v)))
+			b.WriteByte(':')
 			b.WriteString(v)
 		}
 	}

@@ -65,10 +65,10 @@ func NewStore(capacity int64) (*Store, error) {
 // Resize changes the capacity; as on AWS, a new size means a new, empty
 // cluster (spec §5: "changing capacity ... all cached data is lost").
 func (s *Store) Resize(capacity int64) {
-	s.Flush()
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushLocked() // under the same lock: a racing Put must not land between flush and resize
 	s.capacity = capacity
-	s.mu.Unlock()
 }
 
 // Get returns a fresh entry with its body decrypted, or nil.
@@ -101,12 +101,11 @@ func (s *Store) Get(key string, now time.Time) (*Entry, error) {
 
 // Put stores e under key (replacing any entry), encrypted if asked,
 // evicting least recently used entries to stay within capacity. Bodies
-// over MaxEntryBytes are not stored.
+// over MaxEntryBytes are not stored, but still drop the entry they replace
+// (a max-age=0 refetch must not leave the old response to be served).
 func (s *Store) Put(key string, e *Entry, encrypt bool) {
-	if len(e.Body) > MaxEntryBytes {
-		return
-	}
-	if encrypt {
+	fits := len(e.Body) <= MaxEntryBytes
+	if fits && encrypt {
 		e.Body, e.sealed = s.seal(e.Body), true
 	}
 	e.size = int64(len(key) + len(e.Body) + 256) // + a rough allowance for headers
@@ -115,7 +114,7 @@ func (s *Store) Put(key string, e *Entry, encrypt bool) {
 	if old, ok := s.entries[key]; ok {
 		s.remove(old)
 	}
-	if e.size > s.capacity {
+	if !fits || e.size > s.capacity {
 		return
 	}
 	for s.used+e.size > s.capacity {
@@ -129,6 +128,10 @@ func (s *Store) Put(key string, e *Entry, encrypt bool) {
 func (s *Store) Flush() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.flushLocked()
+}
+
+func (s *Store) flushLocked() {
 	s.order.Init()
 	s.entries = map[string]*list.Element{}
 	s.used = 0

@@ -71,7 +71,8 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		paths = append(paths, r.Path)
 		byPath[r.Path] = r
 	}
-	wantPaths := []string{"/bytes/{n}", "/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
+	wantPaths := []string{"/bytes/{n}", "/cached", "/cached-encrypted", "/cached-items/{id}", "/cached-keyed", "/cached-large", "/cached-limit", "/cached-open", "/cached-short", "/cached-silent", "/cached-strict", "/cached-ttl0",
+		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
 	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
 		t.Errorf("resources = %v, want %v (sorted)", paths, wantPaths)
 	}
@@ -649,7 +650,7 @@ func TestLoadStages(t *testing.T) {
 			t.Fatal(err)
 		}
 		stages := sf.Stages
-		if len(stages) != 2 || stages[0].StageName != "test" || stages[1].StageName != "other" || stages[0].Variables["version"] != "v1" {
+		if len(stages) != 3 || stages[0].StageName != "test" || stages[1].StageName != "other" || stages[2].StageName != "cached" || !stages[2].CacheClusterEnabled || stages[0].Variables["version"] != "v1" {
 			t.Errorf("stages = %+v", stages)
 		}
 		if ms, own, ok := stages[0].MethodSettingFor("/throttled", "GET"); !ok || !own || *ms.ThrottlingRateLimit != 10 || *ms.ThrottlingBurstLimit != 5 {
