@@ -110,20 +110,14 @@ func writeScenarios(w io.Writer, scenarios []Scenario) {
 	}
 }
 
-func codes(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ":" + strconv.Itoa(m[k])
-	}
-	return strings.Join(parts, " ")
-}
+func codes(m map[string]int) string { return sortedJoin(m, ":", strconv.Itoa) }
 
 func values(m map[string]float64) string {
+	return sortedJoin(m, "=", func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) })
+}
+
+// sortedJoin renders a map as key<sep>value pairs in key order.
+func sortedJoin[V any](m map[string]V, sep string, format func(V) string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -131,7 +125,7 @@ func values(m map[string]float64) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + strconv.FormatFloat(m[k], 'g', 4, 64)
+		parts[i] = k + sep + format(m[k])
 	}
 	return strings.Join(parts, " ")
 }

@@ -11,6 +11,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/reports"
 )
 
 // Hard bounds on any attack, whatever a profile or flag asks for.
@@ -47,6 +48,24 @@ const MinAchievedFraction = 0.95
 // neither a pass nor a failure.
 func AchievedRateOK(m *vegeta.Metrics, requested int) bool {
 	return m.Rate >= float64(requested)*MinAchievedFraction
+}
+
+// AddPhase appends a phase to a scenario and folds its verdict in: any
+// failed phase fails the scenario; otherwise any invalid phase makes it
+// invalid. The reason names the first phase that decided.
+func AddPhase(sc *reports.Scenario, ph *reports.Phase) {
+	sc.Phases = append(sc.Phases, *ph)
+	switch {
+	case ph.Verdict == reports.Invalid && sc.Verdict == reports.Passed:
+		sc.Verdict, sc.Reason = reports.Invalid, ph.Name+": "+ph.Reason
+	case ph.Verdict == reports.Failed && sc.Verdict != reports.Failed:
+		sc.Verdict, sc.Reason = reports.Failed, ph.Name+": "+ph.Reason
+	}
+}
+
+// Latency summarises a Vegeta result set for the report, in seconds.
+func Latency(m *vegeta.Metrics) reports.Latency {
+	return reports.Latency{Count: int(m.Requests), P50: m.Latencies.P50.Seconds(), P90: m.Latencies.P90.Seconds(), P99: m.Latencies.P99.Seconds(), Max: m.Latencies.Max.Seconds()}
 }
 
 // RefillTime is how long an idle token bucket takes to fill to its burst

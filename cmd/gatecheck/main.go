@@ -290,6 +290,38 @@ func benchThrottle(args []string, stdout, stderr io.Writer) int {
 	if !parse(fs, args, stderr) {
 		return runner.ExitConfig
 	}
+	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
+		p, err := runner.LoadProfile("")
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+			return runner.ExitConfig
+		}
+		cfg, _ := profile.Config[*suites.ThrottlingConfig](p, suites.FeatureThrottling)
+		route, _ := p.Route("throttled-load")
+		fmt.Fprintf(stdout, "throttle accuracy: %.0f req/s (%gx the %.0f/s limit, burst %d) for %v\n", *multiple*cfg.Load.RateLimit, *multiple, cfg.Load.RateLimit, cfg.Load.BurstLimit, *duration)
+		sc, err := throttle.Run(ctx, throttle.Options{URL: e.GatewayURL + "/" + p.Target.Stage + route, RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
+			Multiples: []float64{*multiple}, Duration: *duration, Tolerance: 0.01})
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+			return runner.ExitConfig
+		}
+		ph := sc.Phases[0]
+		accepted, expected := ph.Values["accepted"], ph.Values["expectedAccepted"]
+		fmt.Fprintf(stdout, "accepted %.0f of %d; token bucket allows %.0f (burst + rate x %.2fs): deviation %+.2f%% (target within 1%%)\n",
+			accepted, ph.Requests, expected, ph.DurationSeconds, 100*(accepted-expected)/expected)
+		fmt.Fprintf(stdout, "accepted latency p50 %.3fms p99 %.3fms; rejected p50 %.3fms p99 %.3fms; first 429 after %.3fs\n",
+			1000*ph.Latency["accepted"].P50, 1000*ph.Latency["accepted"].P99, 1000*ph.Latency["rejected"].P50, 1000*ph.Latency["rejected"].P99, ph.Values["firstThrottledAfterSeconds"])
+		if sc.Verdict != reports.Passed {
+			fmt.Fprintf(stdout, "verdict: %s — %s\n", strings.ToUpper(string(sc.Verdict)), sc.Reason)
+			return runner.ExitGate
+		}
+		return 0
+	})
+}
+
+// withEmbedded starts the reference gateway and fixture for a benchmark
+// and stops them when f returns (or on SIGINT/SIGTERM, through ctx).
+func withEmbedded(stderr io.Writer, f func(ctx context.Context, e *runner.Embedded) int) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	e, err := runner.StartEmbedded(nil)
@@ -298,31 +330,7 @@ func benchThrottle(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitConfig
 	}
 	defer e.Close()
-	p, err := runner.LoadProfile("")
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
-		return runner.ExitConfig
-	}
-	cfg, _ := profile.Config[*suites.ThrottlingConfig](p, suites.FeatureThrottling)
-	route, _ := p.Route("throttled-load")
-	fmt.Fprintf(stdout, "throttle accuracy: %.0f req/s (%gx the %.0f/s limit, burst %d) for %v\n", *multiple*cfg.Load.RateLimit, *multiple, cfg.Load.RateLimit, cfg.Load.BurstLimit, *duration)
-	sc, err := throttle.Run(ctx, throttle.Options{URL: e.GatewayURL + "/" + p.Target.Stage + route, RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
-		Multiples: []float64{*multiple}, Duration: *duration, Tolerance: 0.01})
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
-		return runner.ExitConfig
-	}
-	ph := sc.Phases[0]
-	accepted, expected := ph.Values["accepted"], ph.Values["expectedAccepted"]
-	fmt.Fprintf(stdout, "accepted %.0f of %d; token bucket allows %.0f (burst + rate x %.2fs): deviation %+.2f%% (target within 1%%)\n",
-		accepted, ph.Requests, expected, ph.DurationSeconds, 100*(accepted-expected)/expected)
-	fmt.Fprintf(stdout, "accepted latency p50 %.3fms p99 %.3fms; rejected p50 %.3fms p99 %.3fms; first 429 after %.3fs\n",
-		1000*ph.Latency["accepted"].P50, 1000*ph.Latency["accepted"].P99, 1000*ph.Latency["rejected"].P50, 1000*ph.Latency["rejected"].P99, ph.Values["firstThrottledAfterSeconds"])
-	if sc.Verdict != reports.Passed {
-		fmt.Fprintf(stdout, "verdict: %s — %s\n", strings.ToUpper(string(sc.Verdict)), sc.Reason)
-		return runner.ExitGate
-	}
-	return 0
+	return f(ctx, e)
 }
 
 func benchOverhead(args []string, stdout, stderr io.Writer) int {
@@ -333,39 +341,33 @@ func benchOverhead(args []string, stdout, stderr io.Writer) int {
 	if !parse(fs, args, stderr) {
 		return runner.ExitConfig
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	e, err := runner.StartEmbedded(nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
-		return runner.ExitConfig
-	}
-	defer e.Close()
-	opts := overhead.Options{DirectURL: e.FixtureURL + "/inspect", GatewayURL: e.GatewayURL + "/test/inspect", Rate: *rate, Duration: *duration}
-	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
-			return runner.ExitConfig
+	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
+		opts := overhead.Options{DirectURL: e.FixtureURL + "/inspect", GatewayURL: e.GatewayURL + "/test/inspect", Rate: *rate, Duration: *duration}
+		if *out != "" {
+			if err := os.MkdirAll(*out, 0o755); err != nil {
+				fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+				return runner.ExitConfig
+			}
+			f, err := os.Create(filepath.Join(*out, "overhead.bin"))
+			if err != nil {
+				fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
+				return runner.ExitConfig
+			}
+			defer f.Close()
+			opts.Raw = f
 		}
-		f, err := os.Create(filepath.Join(*out, "overhead.bin"))
+		fmt.Fprintf(stdout, "latency overhead: %d req/s for %v on each side, direct and through the reference gateway, alternating\n", *rate, *duration)
+		res, err := overhead.Run(ctx, opts)
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
 			return runner.ExitConfig
 		}
-		defer f.Close()
-		opts.Raw = f
-	}
-	fmt.Fprintf(stdout, "latency overhead: %d req/s for %v on each side, direct and through the reference gateway, alternating\n", *rate, *duration)
-	res, err := overhead.Run(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
-		return runner.ExitConfig
-	}
-	res.Print(stdout)
-	if !res.Valid {
-		return runner.ExitFailed
-	}
-	return 0
+		res.Print(stdout)
+		if !res.Valid {
+			return runner.ExitFailed
+		}
+		return 0
+	})
 }
 
 func cmdCompare(args []string, stdout, stderr io.Writer) int {

@@ -74,13 +74,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc.Phases = append(sc.Phases, *ph)
-		switch {
-		case ph.Verdict == reports.Invalid && sc.Verdict == reports.Passed:
-			sc.Verdict, sc.Reason = reports.Invalid, ph.Name+": "+ph.Reason
-		case ph.Verdict == reports.Failed && sc.Verdict != reports.Failed:
-			sc.Verdict, sc.Reason = reports.Failed, ph.Name+": "+ph.Reason
-		}
+		scenarios.AddPhase(sc, ph)
 	}
 	return sc, nil
 }
@@ -163,7 +157,7 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 	ph := &reports.Phase{
 		Name: dist, RequestedRate: float64(o.Rate), AchievedRate: all.Rate, DurationSeconds: all.Duration.Seconds(),
 		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed,
-		Latency: map[string]reports.Latency{"hit": latency(&hits), "miss": latency(&misses)},
+		Latency: map[string]reports.Latency{"hit": scenarios.Latency(&hits), "miss": scenarios.Latency(&misses)},
 		Values: map[string]float64{
 			"keys": float64(o.Keys), "distinctKeys": float64(distinct), "hits": float64(hits.Requests), "misses": float64(misses.Requests),
 			"maxExpectedMisses": maxMisses, "hitRatio": ratio(hits.Requests, all.Requests),
@@ -198,8 +192,4 @@ func ratio(a, b uint64) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
-}
-
-func latency(m *vegeta.Metrics) reports.Latency {
-	return reports.Latency{Count: int(m.Requests), P50: m.Latencies.P50.Seconds(), P90: m.Latencies.P90.Seconds(), P99: m.Latencies.P99.Seconds(), Max: m.Latencies.Max.Seconds()}
 }

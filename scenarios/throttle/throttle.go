@@ -71,13 +71,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc.Phases = append(sc.Phases, *ph)
-		switch {
-		case ph.Verdict == reports.Invalid && sc.Verdict == reports.Passed:
-			sc.Verdict, sc.Reason = reports.Invalid, ph.Name+": "+ph.Reason
-		case ph.Verdict == reports.Failed && sc.Verdict != reports.Failed:
-			sc.Verdict, sc.Reason = reports.Failed, ph.Name+": "+ph.Reason
-		}
+		scenarios.AddPhase(sc, ph)
 	}
 	return sc, nil
 }
@@ -137,7 +131,7 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 	ph := &reports.Phase{
 		Name: name, RequestedRate: float64(rate), AchievedRate: all.Rate, DurationSeconds: span.Seconds(),
 		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed,
-		Latency: map[string]reports.Latency{"accepted": latency(&accepted), "rejected": latency(&rejected)},
+		Latency: map[string]reports.Latency{"accepted": scenarios.Latency(&accepted), "rejected": scenarios.Latency(&rejected)},
 		Values: map[string]float64{
 			"accepted": float64(acceptedCount), "throttled": float64(throttledCount), "other": float64(other), "transportErrors": float64(transportErrors),
 			"expectedAccepted": math.Round(expected), "tolerance": math.Round(slack),
@@ -160,8 +154,4 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("accepted %d, token bucket allows %.0f (burst %d + %.4g/s × %v) ± %.0f", acceptedCount, expected, o.BurstLimit, o.RateLimit, span.Round(time.Millisecond), slack)
 	}
 	return ph, nil
-}
-
-func latency(m *vegeta.Metrics) reports.Latency {
-	return reports.Latency{Count: int(m.Requests), P50: m.Latencies.P50.Seconds(), P90: m.Latencies.P90.Seconds(), P99: m.Latencies.P99.Seconds(), Max: m.Latencies.Max.Seconds()}
 }
