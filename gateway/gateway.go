@@ -18,6 +18,7 @@ import (
 
 	"github.com/gatecheck/gatecheck/gateway/accesslog"
 	"github.com/gatecheck/gatecheck/gateway/cache"
+	"github.com/gatecheck/gatecheck/gateway/canary"
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/integration"
 	"github.com/gatecheck/gatecheck/gateway/management"
@@ -62,6 +63,7 @@ type Gateway struct {
 	handler   http.Handler
 	transport *http.Transport // owned, closed by Close; nil if supplied by the caller
 	plans     *usageplan.Plans
+	stages    *canary.Stages
 	mgmt      *management.API
 }
 
@@ -86,6 +88,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 		opts.Transport = g.transport
 	}
 	responder := gatewayresponse.New(api)
+	g.stages = canary.NewStages(stages)
 	g.plans = usageplan.New(api, sf, opts.Clock)
 	if len(opts.Credentials) == 0 {
 		opts.Credentials = []sigv4.Credential{DefaultCredential}
@@ -116,7 +119,8 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 		func(next http.Handler) http.Handler { // 10 MB limit; buffer the body
 			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
 		},
-		func(next http.Handler) http.Handler { return routing.New(api, stages, responder, next) }, // stage, resource, method
+		func(next http.Handler) http.Handler { return routing.New(api, g.stages, responder, next) }, // stage, resource, method
+		func(next http.Handler) http.Handler { return &canary.Selector{Next: next} },                // base or canary, per request
 		func(next http.Handler) http.Handler { // API key and usage plan throttle
 			return &usageplan.KeyEnforcer{Plans: g.plans, Source: api.APIKeySource, Responder: responder, Next: next}
 		},
@@ -147,7 +151,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, err
 	}
-	g.mgmt.Stages(api.ID(), stages, cacheStage)
+	g.mgmt.Stages(api.ID(), g.stages, cacheStage)
 	g.handler = h
 	return g, nil
 }

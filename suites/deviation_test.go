@@ -7,14 +7,17 @@ package suites_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -750,6 +753,103 @@ var deviations = []deviation{
 		},
 		fails: []string{"CacheInvalidationUnauthorizedSilent"},
 	},
+	{
+		name: "canary share 15 % instead of 10 %",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return mockRewrite(ref, "/canary/", func(d map[string]string) {
+				if d["canary"] == "false" && rand.Float64() < 0.0556 { // 10 % + 90 % × 5.56 % = 15 %
+					makeCanary(d)
+				}
+			})
+		},
+		fails: []string{"CanarySplit", "CanaryZeroPercent"},
+	},
+	{
+		name: "a few base requests at 100 % and canary variables not inherited",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return mockRewrite(ref, "/canary/", func(d map[string]string) {
+				if d["canary"] == "true" {
+					d["color"] = ""
+					if rand.Float64() < 0.05 {
+						d["canary"], d["version"], d["extra"] = "false", "v1", ""
+					}
+				}
+			})
+		},
+		fails: []string{"CanaryFullPercent"},
+	},
+	{
+		name: "canary routing sticky per connection",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return mockRewrite(ref, "/canary/", func(d map[string]string) {
+				if d["canary"] == "true" {
+					d["canary"], d["version"], d["extra"] = "false", "v1", "" // every connection sticks to the base
+				}
+			})
+		},
+		fails: []string{"CanaryNoStickiness", "CanarySplit", "CanaryFullPercent"},
+	},
+	{
+		name: "canary routing alternates",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			var n atomic.Int64
+			return mockRewrite(ref, "/canary/", func(d map[string]string) {
+				if n.Add(1)%2 == 0 {
+					makeCanary(d)
+				} else {
+					d["canary"], d["version"], d["extra"] = "false", "v1", ""
+				}
+			})
+		},
+		fails: []string{"CanaryNoStickiness"},
+	},
+	{
+		name: "promotion changes another gateway",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return &splitGateway{Gateway: gatewayWith(t, nil, gateway.Options{}), serve: ref}
+		},
+		fails: []string{"CanaryPromotion", "CanaryFullPercent"},
+	},
+	{
+		name: "promotion accepted without a canary",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			gw := gatewayWith(t, nil, gateway.Options{})
+			mgmt := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPatch && strings.HasSuffix(r.URL.Path, "/stages/test") {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = io.WriteString(w, `{"stageName":"test"}`)
+					return
+				}
+				gw.Management().ServeHTTP(w, r)
+			})
+			return &withManagement{Handler: gw, mgmt: mgmt}
+		},
+		fails: []string{"CanaryPromotionWithoutCanaryFails"},
+	},
+	{
+		name: "every stage serves the first stage's variables",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return mockRewrite(ref, "/other/", func(d map[string]string) { d["color"] = "blue" })
+		},
+		fails: []string{"StageVariablesPerStage"},
+	},
+	{
+		name: "undefined stage variables rendered literally",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return mockRewrite(ref, "/", func(d map[string]string) { d["undefined"] = "$stageVariables.gatecheckUndefined" })
+		},
+		fails: []string{"UndefinedStageVariableEmpty"},
+	},
+	{
+		name: "unknown stages served as the default stage",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.URL.Path = strings.Replace(r.URL.Path, "/gatecheck-nostage/", "/test/", 1)
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"UnknownStageIsNotServed"},
+	},
 }
 
 // stageNamed returns the stage file's stage with that name.
@@ -781,6 +881,36 @@ func keyParams(api *restapi.API, path string, params ...string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// mockRewrite edits the JSON that routes.mock renders, on paths under prefix.
+func mockRewrite(next http.Handler, prefix string, edit func(map[string]string)) http.Handler {
+	return recorded(next, func(r *http.Request, rec *httptest.ResponseRecorder) {
+		if !strings.HasPrefix(r.URL.Path, prefix) || !strings.HasSuffix(r.URL.Path, "/mock") {
+			return
+		}
+		d := map[string]string{}
+		if json.Unmarshal(rec.Body.Bytes(), &d) != nil {
+			return
+		}
+		edit(d)
+		b, _ := json.Marshal(d)
+		rec.Body.Reset()
+		rec.Body.Write(b)
+	})
+}
+
+// makeCanary turns a rendered base response into a canary one.
+func makeCanary(d map[string]string) {
+	d["canary"], d["version"], d["extra"] = "true", "v2", "canary-only"
+}
+
+// withManagement pairs a gateway with a replacement management API.
+type withManagement struct {
+	http.Handler
+	mgmt http.Handler
+}
+
+func (w *withManagement) Management() http.Handler { return w.mgmt }
 
 // splitGateway serves traffic with one gateway while its Management (via
 // the embedded *gateway.Gateway) belongs to another.

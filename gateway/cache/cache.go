@@ -174,6 +174,10 @@ func (c *Cache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.next.ServeHTTP(w, r)
 		return
 	}
+	if rc.IsCanary && !rc.Stage.CanarySettings.UseStageCache {
+		c.next.ServeHTTP(w, r) // the canary uses the stage cache only with useStageCache (spec §6)
+		return
+	}
 	s, ok := c.settings[methodKey{rc.Stage.StageName, rc.Method}]
 	c.mu.RLock()
 	store := c.stores[rc.Stage.StageName]
@@ -252,6 +256,8 @@ func (s Settings) key(stage string, r *http.Request, rc *request.Context) string
 	b.WriteString(s.Namespace)
 	b.WriteByte(0)
 	b.WriteString(r.Method)
+	b.WriteByte(0)
+	b.WriteString(rc.DeploymentID) // canary and base share entries only on the same deployment
 	if len(s.KeyParams) > 0 {
 		env := &mapping.Env{Request: r, Ctx: rc}
 		for _, p := range s.KeyParams {

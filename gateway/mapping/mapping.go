@@ -22,8 +22,6 @@ type Env struct {
 	Ctx     *request.Context
 	// Error is set while rendering a gateway response.
 	Error *Error
-	// IsCanary renders $context.isCanaryRequest.
-	IsCanary bool
 	// Response headers and body of the integration, for response mappings.
 	IntegrationHeaders http.Header
 	IntegrationBody    []byte
@@ -108,10 +106,12 @@ func (e *Env) context(name string) string {
 		if c.API != nil {
 			return c.API.ID()
 		}
+	case "deploymentId":
+		return c.DeploymentID
 	case "requestTimeEpoch":
 		return strconv.FormatInt(c.Start.UnixMilli(), 10)
 	case "isCanaryRequest":
-		return strconv.FormatBool(e.IsCanary)
+		return strconv.FormatBool(c.IsCanary)
 	case "identity.sourceIp":
 		return c.SourceIP
 	case "identity.userAgent":

@@ -142,7 +142,7 @@ func TestParamOrder(t *testing.T) {
 func TestResolve(t *testing.T) {
 	e := testEnv("")
 	e.Error = &mapping.Error{Message: `bad "thing"`, ResponseType: "BAD_REQUEST_BODY", ValidationError: "[x]"}
-	e.IsCanary = true
+	e.Ctx.IsCanary = true
 	e.IntegrationHeaders = http.Header{"X-Backend": {"b1"}}
 	e.IntegrationBody = []byte(`{"r":1}`)
 	for src, want := range map[string]string{

@@ -30,6 +30,10 @@ type Context struct {
 	// IntegrationResponded is set when the response comes from the
 	// integration rather than from a gateway error (what the cache may keep).
 	IntegrationResponded bool
+	// IsCanary: the canary selector routed the request to the canary
+	// ($context.isCanaryRequest); DeploymentID is the deployment serving it.
+	IsCanary     bool
+	DeploymentID string
 }
 
 type key struct{}

@@ -40,6 +40,45 @@ type Stage struct {
 	// its capacity in GB, one of 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237.
 	CacheClusterEnabled bool   `yaml:"cacheClusterEnabled"`
 	CacheClusterSize    string `yaml:"cacheClusterSize"`
+	// DeploymentID names the deployment the stage serves; CanarySettings
+	// routes a share of its traffic to another (spec §6).
+	DeploymentID   string          `yaml:"deploymentId"`
+	CanarySettings *CanarySettings `yaml:"canarySettings"`
+}
+
+// CanarySettings mirrors AWS's CanarySettings (spec §6).
+type CanarySettings struct {
+	PercentTraffic         float64           `yaml:"percentTraffic"` // 0–100
+	DeploymentID           string            `yaml:"deploymentId"`
+	StageVariableOverrides map[string]string `yaml:"stageVariableOverrides"`
+	UseStageCache          bool              `yaml:"useStageCache"`
+}
+
+// Clone returns a deep copy, for copy-on-write updates.
+func (s *Stage) Clone() *Stage {
+	c := *s
+	c.Variables = cloneMap(s.Variables)
+	c.MethodSettings = make(map[string]MethodSetting, len(s.MethodSettings))
+	for k, v := range s.MethodSettings {
+		c.MethodSettings[k] = v
+	}
+	if s.CanarySettings != nil {
+		cs := *s.CanarySettings
+		cs.StageVariableOverrides = cloneMap(s.CanarySettings.StageVariableOverrides)
+		c.CanarySettings = &cs
+	}
+	return &c
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // MethodSetting mirrors AWS's MethodSetting. Throttle values are pointers
@@ -233,6 +272,12 @@ func (f *StageFile) validate(p *problems) {
 		p.list = append(p.list, ValidateStageVariables(field+".variables", s.Variables)...)
 		if s.CacheClusterSize != "" && !slices.Contains(CacheClusterSizes, s.CacheClusterSize) {
 			p.addf(field+".cacheClusterSize", "%q is not one of %v (GB)", s.CacheClusterSize, CacheClusterSizes)
+		}
+		if cs := s.CanarySettings; cs != nil {
+			if cs.PercentTraffic < 0 || cs.PercentTraffic > 100 {
+				p.addf(field+".canarySettings.percentTraffic", "%g is outside 0–100", cs.PercentTraffic)
+			}
+			p.list = append(p.list, ValidateStageVariables(field+".canarySettings.stageVariableOverrides", cs.StageVariableOverrides)...)
 		}
 		for key, ms := range s.MethodSettings {
 			mf := field + ".methodSettings." + key

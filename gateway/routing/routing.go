@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gatecheck/gatecheck/gateway/canary"
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/request"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
@@ -19,7 +20,7 @@ import (
 // Stage routes requests for one API.
 type Stage struct {
 	api       *restapi.API
-	stages    map[string]*restapi.Stage
+	stages    *canary.Stages // live: the management API may update them
 	root      *node
 	responder *gatewayresponse.Responder
 	next      http.Handler
@@ -35,11 +36,8 @@ type node struct {
 }
 
 // New builds the routing stage. The API must have been validated by restapi.Load.
-func New(api *restapi.API, stages []restapi.Stage, responder *gatewayresponse.Responder, next http.Handler) *Stage {
-	s := &Stage{api: api, stages: map[string]*restapi.Stage{}, root: &node{}, responder: responder, next: next}
-	for i := range stages {
-		s.stages[stages[i].StageName] = &stages[i]
-	}
+func New(api *restapi.API, stages *canary.Stages, responder *gatewayresponse.Responder, next http.Handler) *Stage {
+	s := &Stage{api: api, stages: stages, root: &node{}, responder: responder, next: next}
 	for _, res := range api.Resources {
 		s.root.insert(res)
 	}
@@ -105,13 +103,12 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.API = s.api
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/")
 	stageName, rest, _ := strings.Cut(path, "/")
-	stage := s.stages[unescape(stageName)]
+	stage := s.stages.Get(unescape(stageName))
 	if stage == nil {
 		s.notFound(w, r)
 		return
 	}
-	c.Stage = stage
-	c.StageVariables = stage.Variables
+	c.Stage, c.StageVariables, c.DeploymentID = stage, stage.Variables, stage.DeploymentID
 	var segs []string
 	if rest = strings.TrimSuffix(rest, "/"); rest != "" {
 		segs = strings.Split(rest, "/")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatecheck/gatecheck/gateway/canary"
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/request"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
@@ -47,7 +48,7 @@ func router(t *testing.T, resources map[string][]string, stages []restapi.Stage,
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	s := routing.New(api, stages, gatewayresponse.New(api), next)
+	s := routing.New(api, canary.NewStages(stages), gatewayresponse.New(api), next)
 	// The pipeline's first stage attaches the request context; do the same.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ServeHTTP(w, request.With(r, &request.Context{}))
@@ -298,7 +299,7 @@ func TestCustomisedMissingAuthenticationToken(t *testing.T) {
 			},
 		},
 	}
-	s := routing.New(api, testStages, gatewayresponse.New(api), http.NotFoundHandler())
+	s := routing.New(api, canary.NewStages(testStages), gatewayresponse.New(api), http.NotFoundHandler())
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, request.With(httptest.NewRequest("GET", "/test/b", nil), &request.Context{}))
 	if rec.Code != 404 || rec.Header().Get("X-Hint") != "x" || rec.Body.String() != `{"type":"MISSING_AUTHENTICATION_TOKEN","stage":"test"}` {
@@ -320,7 +321,7 @@ func TestRouteReferenceAPI(t *testing.T) {
 		c := request.From(r.Context())
 		got = routed{called: true, resource: c.Resource.Path, method: c.Method.HTTPMethod, params: c.PathParams, stage: c.Stage.StageName}
 	})
-	s := routing.New(api, sf.Stages, gatewayresponse.New(api), next)
+	s := routing.New(api, canary.NewStages(sf.Stages), gatewayresponse.New(api), next)
 	for _, tc := range []struct {
 		method, target, resource string
 		params                   map[string]string

@@ -1,0 +1,245 @@
+package suites
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/stats"
+)
+
+// FeatureCanary: canary releases on a stage (spec §6).
+const FeatureCanary = "canary"
+
+// CanaryConfig is what a profile claims for canary.
+type CanaryConfig struct {
+	Stage         string  `yaml:"stage"`
+	PromoteStage  string  `yaml:"promoteStage"`
+	BaseVersion   string  `yaml:"baseVersion"`
+	CanaryVersion string  `yaml:"canaryVersion"`
+	CanaryOnly    string  `yaml:"canaryOnly"`
+	Percent       float64 `yaml:"percent"`
+	// Every statistical check fails a conforming gateway with probability
+	// at most Alpha, and detects a split off by Delta with probability at
+	// least Power.
+	Alpha        float64       `yaml:"alpha"`
+	Power        float64       `yaml:"power"`
+	Delta        float64       `yaml:"delta"`
+	LoadRate     int           `yaml:"loadRate"`
+	LoadDuration time.Duration `yaml:"loadDuration"`
+}
+
+func (c *CanaryConfig) Validate() []string {
+	var p []string
+	if c.Stage == "" || c.PromoteStage == "" || c.Stage == c.PromoteStage {
+		p = append(p, "stage and promoteStage are two different stages with a canary")
+	}
+	if c.BaseVersion == "" || c.CanaryVersion == "" || c.BaseVersion == c.CanaryVersion || c.CanaryOnly == "" {
+		p = append(p, "baseVersion and canaryVersion must differ; canaryOnly is required")
+	}
+	if c.Percent <= 0 || c.Percent >= 100 {
+		p = append(p, "percent must be strictly between 0 and 100")
+	}
+	if c.Alpha <= 0 || c.Alpha > 0.01 || c.Power < 0.5 || c.Power >= 1 || c.Delta <= 0 || c.Delta >= 0.5 {
+		p = append(p, "alpha in (0, 0.01], power in [0.5, 1), delta in (0, 0.5)")
+	}
+	if c.LoadRate < 1 || c.LoadDuration < time.Second {
+		p = append(p, "loadRate must be positive and loadDuration at least 1s")
+	}
+	return p
+}
+
+func init() {
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureCanary, Description: "canary releases (spec §6)", NewConfig: func() any {
+		return &CanaryConfig{Alpha: 1e-6, Power: 0.99, Delta: 0.05, LoadRate: 200, LoadDuration: 4 * time.Second}
+	}})
+}
+
+func canaryConfig(t *conformance.T) *CanaryConfig {
+	c, _ := profile.Config[*CanaryConfig](t.Target.Profile, FeatureCanary)
+	return c
+}
+
+// updateStage sends an UpdateStage patch.
+func updateStage(t *conformance.T, stage string, ops ...types.PatchOperation) error {
+	_, err := management(t).UpdateStage(t.Ctx, &apigateway.UpdateStageInput{RestApiId: aws.String(t.Target.Profile.Target.RestAPIID), StageName: aws.String(stage), PatchOperations: ops})
+	return err
+}
+
+func replace(path, value string) types.PatchOperation {
+	return types.PatchOperation{Op: types.OpReplace, Path: aws.String(path), Value: aws.String(value)}
+}
+
+// setPercent moves the canary's traffic and waits until GetStage reports it.
+func setPercent(t *conformance.T, stage string, percent float64) {
+	v := strconv.FormatFloat(percent, 'f', -1, 64)
+	t.Expect(updateStage(t, stage, replace("/canarySettings/percentTraffic", v))).To(Succeed(), "UpdateStage percentTraffic %s", v)
+	t.Eventually(func(g Gomega) {
+		out, err := management(t).GetStage(t.Ctx, &apigateway.GetStageInput{RestApiId: aws.String(t.Target.Profile.Target.RestAPIID), StageName: aws.String(stage)})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out.CanarySettings).NotTo(BeNil())
+		g.Expect(out.CanarySettings.PercentTraffic).To(Equal(percent))
+	}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed())
+}
+
+// sample sends n requests to routes.mock on stage and returns, in order,
+// whether each was a canary request; every response is checked against
+// the versions and variables the profile declares.
+func sample(t *conformance.T, stage string, n int, client *http.Client) []bool {
+	cfg := canaryConfig(t)
+	path, _ := t.Target.Profile.Route("mock")
+	url := t.Target.StageURL(stage, path)
+	seq := make([]bool, 0, n)
+	for i := 0; i < n; i++ {
+		r := mockVia(t, url, client)
+		switch r.Canary {
+		case "true":
+			t.Expect(r.Version).To(Equal(cfg.CanaryVersion), "a canary request sees the canary's overrides: %+v", r)
+			t.Expect(r.Extra).To(Equal(cfg.CanaryOnly), "…and variables only the canary defines: %+v", r)
+			seq = append(seq, true)
+		case "false":
+			t.Expect(r.Version).To(Equal(cfg.BaseVersion), "a base request sees the base variables: %+v", r)
+			t.Expect(r.Extra).To(BeEmpty(), "a base request does not see canary-only variables: %+v", r)
+			seq = append(seq, false)
+		default:
+			t.Expect(r.Canary).To(BeElementOf("true", "false"), "$context.isCanaryRequest: %+v", r)
+		}
+	}
+	return seq
+}
+
+func mockVia(t *conformance.T, url string, client *http.Client) mockDoc {
+	req, err := http.NewRequestWithContext(t.Ctx, http.MethodGet, url, nil)
+	t.Expect(err).NotTo(HaveOccurred())
+	resp, err := client.Do(req)
+	t.Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	t.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	var d mockDoc
+	t.Expect(decodeJSON(resp, &d)).To(Succeed())
+	return d
+}
+
+func count(seq []bool) (k int) {
+	for _, c := range seq {
+		if c {
+			k++
+		}
+	}
+	return k
+}
+
+var _ = conformance.Register(conformance.Area{
+	Name:  "canary",
+	Title: "Canary releases",
+	Checks: []conformance.Check{
+		{
+			Name: "CanaryZeroPercent", Feature: FeatureCanary, Section: "§6",
+			Description: "percentTraffic 0 routes every request to the base deployment ($context.isCanaryRequest false)",
+			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Test: func(t *conformance.T) {
+				cfg := canaryConfig(t)
+				setPercent(t, cfg.Stage, 0)
+				t.Expect(count(sample(t, cfg.Stage, 200, t.Target.HTTP))).To(BeZero())
+			},
+		},
+		{
+			Name: "CanaryFullPercent", Feature: FeatureCanary, Section: "§6",
+			Description: "percentTraffic 100 routes every request to the canary, which inherits every base stage variable and sees its overrides on top",
+			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Test: func(t *conformance.T) {
+				cfg := canaryConfig(t)
+				setPercent(t, cfg.Stage, 100)
+				defer setPercent(t, cfg.Stage, 0)
+				t.Expect(count(sample(t, cfg.Stage, 200, t.Target.HTTP))).To(Equal(200))
+				base := mockOn(t, t.Target.Profile.Target.Stage)
+				t.Expect(mockOn(t, cfg.Stage).Color).NotTo(BeEmpty(), "the canary inherits the base `color` (spec §6, recorded against AWS); %+v", base)
+			},
+		},
+		{
+			Name: "CanarySplit", Feature: FeatureCanary, Section: "§6",
+			Description: "An intermediate percentTraffic sends that share of requests to the canary: exact binomial test, false-failure probability ≤ alpha (1e-6), sample size planned for power ≥ 0.99 against ±5 points",
+			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Test: func(t *conformance.T) {
+				cfg := canaryConfig(t)
+				p0 := cfg.Percent / 100
+				n := stats.SampleSize(p0, cfg.Delta, cfg.Alpha, cfg.Power)
+				lo, hi := stats.Acceptance(n, p0, cfg.Alpha)
+				setPercent(t, cfg.Stage, cfg.Percent)
+				defer setPercent(t, cfg.Stage, 0)
+				k := count(sample(t, cfg.Stage, n, t.Target.HTTP))
+				wlo, whi := stats.Wilson(k, n, stats.ZForAlpha(cfg.Alpha))
+				t.Logf("%d of %d canary requests (%.2f%%, Wilson %.2f–%.2f%%); accepted region [%d, %d] for %g%%", k, n, 100*float64(k)/float64(n), 100*wlo, 100*whi, lo, hi, cfg.Percent)
+				t.Expect(k).To(BeNumerically(">=", lo), fmt.Sprintf("%d of %d canary requests is too few for %g%% (exact binomial test, p = %.3g)", k, n, cfg.Percent, stats.BinomialTest(k, n, p0)))
+				t.Expect(k).To(BeNumerically("<=", hi), fmt.Sprintf("%d of %d canary requests is too many for %g%% (exact binomial test, p = %.3g)", k, n, cfg.Percent, stats.BinomialTest(k, n, p0)))
+			},
+		},
+		{
+			Name: "CanaryNoStickiness", Feature: FeatureCanary, Section: "§6",
+			Description: "Requests are routed independently: at 50 %, consecutive requests from one client on one connection are neither sticky nor alternating (both kinds occur; runs test, false-failure probability ≤ alpha)",
+			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Test: func(t *conformance.T) {
+				cfg := canaryConfig(t)
+				setPercent(t, cfg.Stage, 50)
+				defer setPercent(t, cfg.Stage, 0)
+				oneConn := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, Proxy: nil}, Timeout: t.Target.Profile.Waits.Request}
+				defer oneConn.CloseIdleConnections()
+				seq := sample(t, cfg.Stage, 400, oneConn)
+				k := count(seq)
+				t.Expect(k).To(BeNumerically(">", 0), "no canary request on this connection: routing is sticky")
+				t.Expect(k).To(BeNumerically("<", len(seq)), "only canary requests on this connection: routing is sticky")
+				runs, z, p := stats.RunsTest(seq)
+				t.Logf("%d runs in %d requests (%d canary): z = %.2f, p = %.3g; longest run %d", runs, len(seq), k, z, p, stats.LongestRun(seq))
+				t.Expect(p).To(BeNumerically(">", cfg.Alpha), "consecutive requests are not independent (runs test z = %.2f)", z)
+			},
+		},
+		{
+			Name: "CanaryPromotion", Feature: FeatureCanary, Section: "§6",
+			Description: "Promotion (UpdateStage: percentTraffic 0, copy the overrides to the variables and the canary deployment to the stage) serves every request with the canary's variables as base requests",
+			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Test: func(t *conformance.T) {
+				cfg := canaryConfig(t)
+				setPercent(t, cfg.PromoteStage, 50)
+				t.Expect(updateStage(t, cfg.PromoteStage,
+					replace("/canarySettings/percentTraffic", "0"),
+					types.PatchOperation{Op: types.OpCopy, From: aws.String("/canarySettings/stageVariableOverrides"), Path: aws.String("/variables")},
+					types.PatchOperation{Op: types.OpCopy, From: aws.String("/canarySettings/deploymentId"), Path: aws.String("/deploymentId")},
+				)).To(Succeed(), "promotion")
+				defer func() { // restore the base for the next run
+					t.Expect(updateStage(t, cfg.PromoteStage, replace("/variables/version", cfg.BaseVersion),
+						types.PatchOperation{Op: types.OpRemove, Path: aws.String("/variables/extra")})).To(Succeed())
+				}()
+				path, _ := t.Target.Profile.Route("mock")
+				t.Eventually(func(g Gomega) {
+					r := mockVia(t, t.Target.StageURL(cfg.PromoteStage, path), t.Target.HTTP)
+					g.Expect(r.Version).To(Equal(cfg.CanaryVersion))
+				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "the promoted variables take effect")
+				for i := 0; i < 50; i++ {
+					r := mockVia(t, t.Target.StageURL(cfg.PromoteStage, path), t.Target.HTTP)
+					t.Expect(r.Version).To(Equal(cfg.CanaryVersion), "after promotion every request has the canary's version: %+v", r)
+					t.Expect(r.Canary).To(Equal("false"), "and is a base request (percentTraffic 0): %+v", r)
+					t.Expect(r.Extra).To(Equal(cfg.CanaryOnly), "the canary-only variable was copied too: %+v", r)
+				}
+			},
+		},
+		{
+			Name: "CanaryPromotionWithoutCanaryFails", Feature: FeatureCanary, Section: "§6",
+			Description: `Promoting on a stage without a canary fails: "Promotion not available. Canary does not exist."`,
+			Needs:       []string{conformance.NeedManagement},
+			Test: func(t *conformance.T) {
+				err := updateStage(t, t.Target.Profile.Target.Stage,
+					types.PatchOperation{Op: types.OpCopy, From: aws.String("/canarySettings/stageVariableOverrides"), Path: aws.String("/variables")})
+				t.Expect(err).To(HaveOccurred(), "UpdateStage promoted a stage without a canary")
+				t.Expect(err.Error()).To(ContainSubstring("Canary does not exist"))
+			},
+		},
+	},
+})
