@@ -1,9 +1,12 @@
 package suites
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +16,8 @@ import (
 
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios/canarysplit"
 	"github.com/gatecheck/gatecheck/stats"
 )
 
@@ -137,6 +142,64 @@ func count(seq []bool) (k int) {
 	return k
 }
 
+// promotion is the UpdateStage patch that promotes a canary (spec §6).
+func promotion() []types.PatchOperation {
+	return []types.PatchOperation{
+		replace("/canarySettings/percentTraffic", "0"),
+		{Op: types.OpCopy, From: aws.String("/canarySettings/stageVariableOverrides"), Path: aws.String("/variables")},
+		{Op: types.OpCopy, From: aws.String("/canarySettings/deploymentId"), Path: aws.String("/deploymentId")},
+	}
+}
+
+// restorePromoteStage undoes a promotion so the next run starts again.
+func restorePromoteStage(t *conformance.T) {
+	cfg := canaryConfig(t)
+	t.Expect(updateStage(t, cfg.PromoteStage, replace("/variables/version", cfg.BaseVersion),
+		types.PatchOperation{Op: types.OpRemove, Path: aws.String("/variables/extra")},
+		replace("/canarySettings/percentTraffic", "0"))).To(Succeed(), "restoring stage %s", cfg.PromoteStage)
+}
+
+// canaryUnderLoad runs the Vegeta canary scenario with a promotion halfway.
+func canaryUnderLoad(t *conformance.T) {
+	cfg := canaryConfig(t)
+	setPercent(t, cfg.PromoteStage, cfg.Percent)
+	defer restorePromoteStage(t)
+	client := management(t)
+	apiID := t.Target.Profile.Target.RestAPIID
+	path, _ := t.Target.Profile.Route("mock")
+	opts := canarysplit.Options{
+		URL: t.Target.StageURL(cfg.PromoteStage, path), Percent: cfg.Percent, Alpha: cfg.Alpha, CanaryVersion: cfg.CanaryVersion,
+		Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
+		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
+		// Called from the scenario's goroutine: no assertions here.
+		Promote: func(ctx context.Context) error {
+			_, err := client.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: aws.String(apiID), StageName: aws.String(cfg.PromoteStage), PatchOperations: promotion()})
+			return err
+		},
+	}
+	raw := t.ArtifactPath("CanaryUnderLoad.vegeta")
+	if raw != "" {
+		f, err := os.Create(raw)
+		t.Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		opts.Raw = f
+	}
+	sc, err := canarysplit.Run(t.Ctx, opts)
+	if err != nil && t.Ctx.Err() == nil && !strings.HasPrefix(err.Error(), "promotion") {
+		t.Skipf("not run: %v", err)
+	}
+	t.Expect(err).NotTo(HaveOccurred())
+	sc.Name, sc.Feature, sc.RawResults = "CanaryUnderLoad", FeatureCanary, raw
+	t.RecordScenario(sc)
+	for _, ph := range sc.Phases {
+		t.Logf("%s: %d requests, %v", ph.Name, ph.Requests, ph.Values)
+	}
+	if sc.Verdict == reports.Invalid {
+		t.Invalid("%s", sc.Reason)
+	}
+	t.Expect(sc.Verdict).To(Equal(reports.Passed), "%s", sc.Reason)
+}
+
 var _ = conformance.Register(conformance.Area{
 	Name:  "canary",
 	Title: "Canary releases",
@@ -208,15 +271,8 @@ var _ = conformance.Register(conformance.Area{
 			Test: func(t *conformance.T) {
 				cfg := canaryConfig(t)
 				setPercent(t, cfg.PromoteStage, 50)
-				t.Expect(updateStage(t, cfg.PromoteStage,
-					replace("/canarySettings/percentTraffic", "0"),
-					types.PatchOperation{Op: types.OpCopy, From: aws.String("/canarySettings/stageVariableOverrides"), Path: aws.String("/variables")},
-					types.PatchOperation{Op: types.OpCopy, From: aws.String("/canarySettings/deploymentId"), Path: aws.String("/deploymentId")},
-				)).To(Succeed(), "promotion")
-				defer func() { // restore the base for the next run
-					t.Expect(updateStage(t, cfg.PromoteStage, replace("/variables/version", cfg.BaseVersion),
-						types.PatchOperation{Op: types.OpRemove, Path: aws.String("/variables/extra")})).To(Succeed())
-				}()
+				t.Expect(updateStage(t, cfg.PromoteStage, promotion()...)).To(Succeed(), "promotion")
+				defer restorePromoteStage(t)
 				path, _ := t.Target.Profile.Route("mock")
 				t.Eventually(func(g Gomega) {
 					r := mockVia(t, t.Target.StageURL(cfg.PromoteStage, path), t.Target.HTTP)
@@ -229,6 +285,13 @@ var _ = conformance.Register(conformance.Area{
 					t.Expect(r.Extra).To(Equal(cfg.CanaryOnly), "the canary-only variable was copied too: %+v", r)
 				}
 			},
+		},
+		{
+			Name: "CanaryUnderLoad", Feature: FeatureCanary, Section: "§6",
+			Description: "Under constant load the canary share passes an exact binomial test (alpha 1e-6), a promotion halfway switches every later request, and nothing fails across the switch: zero 5xx, zero connection errors",
+			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Scenario:    true,
+			Test:        canaryUnderLoad,
 		},
 		{
 			Name: "CanaryPromotionWithoutCanaryFails", Feature: FeatureCanary, Section: "§6",

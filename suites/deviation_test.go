@@ -808,7 +808,31 @@ var deviations = []deviation{
 		handler: func(t *testing.T, ref http.Handler) http.Handler {
 			return &splitGateway{Gateway: gatewayWith(t, nil, gateway.Options{}), serve: ref}
 		},
-		fails: []string{"CanaryPromotion", "CanaryFullPercent"},
+		fails:  []string{"CanaryPromotion", "CanaryFullPercent", "CanaryUnderLoad"},
+		serial: true,
+	},
+	{
+		name: "requests dropped while a promotion is applied",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			gw := gatewayWith(t, nil, gateway.Options{})
+			var until atomic.Int64 // unix nanos until which the data plane answers 502
+			mgmt := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPatch {
+					until.Store(time.Now().Add(300 * time.Millisecond).UnixNano())
+				}
+				gw.Management().ServeHTTP(w, r)
+			})
+			data := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if time.Now().UnixNano() < until.Load() {
+					gatewayError(w, http.StatusBadGateway, "Internal server error")
+					return
+				}
+				gw.ServeHTTP(w, r)
+			})
+			return &withManagement{Handler: data, mgmt: mgmt}
+		},
+		fails:  []string{"CanaryUnderLoad"},
+		serial: true,
 	},
 	{
 		name: "promotion accepted without a canary",
