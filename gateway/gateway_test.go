@@ -224,7 +224,8 @@ func TestEndToEnd(t *testing.T) {
 		if r.status != 200 || r.header.Get("x-amzn-RequestId") != id {
 			t.Errorf("got %d %v", r.status, r.header)
 		}
-		if got := string(r.body); got != `{"requestId":"`+id+`","stage":"test","version":"v1"}` {
+		// This test's stage defines only backend and version: color is undefined here.
+		if got := string(r.body); got != `{"requestId":"`+id+`","stage":"test","version":"v1","color":"","extra":"","undefined":"","canary":"false"}` {
 			t.Errorf("body %s", got)
 		}
 		if r.header.Get("X-Amzn-Trace-Id") != "" {

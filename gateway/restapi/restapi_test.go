@@ -650,7 +650,8 @@ func TestLoadStages(t *testing.T) {
 			t.Fatal(err)
 		}
 		stages := sf.Stages
-		if len(stages) != 3 || stages[0].StageName != "test" || stages[1].StageName != "other" || stages[2].StageName != "cached" || !stages[2].CacheClusterEnabled || stages[0].Variables["version"] != "v1" {
+		if len(stages) != 5 || stages[0].StageName != "test" || stages[1].StageName != "other" || stages[2].StageName != "cached" || !stages[2].CacheClusterEnabled || stages[0].Variables["version"] != "v1" ||
+			stages[3].CanarySettings == nil || stages[3].CanarySettings.StageVariableOverrides["version"] != "v2" {
 			t.Errorf("stages = %+v", stages)
 		}
 		if ms, own, ok := stages[0].MethodSettingFor("/throttled", "GET"); !ok || !own || *ms.ThrottlingRateLimit != 10 || *ms.ThrottlingBurstLimit != 5 {
