@@ -4,6 +4,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -20,20 +21,27 @@ const (
 	MaxDuration = 10 * time.Minute
 )
 
-// Bounds checks an attack's rate, duration and destination before it starts.
-func Bounds(target string, rate int, duration time.Duration, allowNonLoopback bool) error {
+// ErrRefused wraps every reason an attack is refused before it starts.
+var ErrRefused = errors.New("attack refused")
+
+// Bounds checks an attack's rate, duration and destination before it
+// starts, against the hard limits and the profile's maxRate (0: none).
+func Bounds(target string, rate int, duration time.Duration, allowNonLoopback bool, maxRate int) error {
 	if rate <= 0 || rate > MaxRate {
-		return fmt.Errorf("rate %d/s is outside 1–%d", rate, MaxRate)
+		return fmt.Errorf("%w: rate %d/s is outside 1–%d", ErrRefused, rate, MaxRate)
+	}
+	if maxRate > 0 && rate > maxRate {
+		return fmt.Errorf("%w: rate %d/s is above the profile's maxRate %d", ErrRefused, rate, maxRate)
 	}
 	if duration <= 0 || duration > MaxDuration {
-		return fmt.Errorf("duration %v is outside (0, %v]", duration, MaxDuration)
+		return fmt.Errorf("%w: duration %v is outside (0, %v]", ErrRefused, duration, MaxDuration)
 	}
 	u, err := url.Parse(target)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("target %q is not a URL", target)
+		return fmt.Errorf("%w: target %q is not a URL", ErrRefused, target)
 	}
 	if !allowNonLoopback && !profile.IsLoopback(u.Hostname()) {
-		return fmt.Errorf("target %q is not on loopback; load goes off this machine only with allowNonLoopback", target)
+		return fmt.Errorf("%w: target %q is not on loopback; load goes off this machine only with allowNonLoopback", ErrRefused, target)
 	}
 	return nil
 }

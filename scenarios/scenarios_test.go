@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -28,8 +29,14 @@ func TestBounds(t *testing.T) {
 		{"http://127.0.0.1/x", 10, scenarios.MaxDuration + time.Second, false, "duration"},
 		{"::not a url", 10, time.Second, false, "not a URL"},
 	}
+	if err := scenarios.Bounds("http://127.0.0.1/x", 600, time.Second, false, 500); err == nil || !strings.Contains(err.Error(), "maxRate") {
+		t.Errorf("above the profile's maxRate: %v", err)
+	}
 	for _, c := range cases {
-		err := scenarios.Bounds(c.url, c.rate, c.duration, c.allow)
+		err := scenarios.Bounds(c.url, c.rate, c.duration, c.allow, 0)
+		if err != nil && !errors.Is(err, scenarios.ErrRefused) {
+			t.Errorf("Bounds errors must wrap ErrRefused: %v", err)
+		}
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("Bounds(%q, %d, %v, %v) = %v, want allowed", c.url, c.rate, c.duration, c.allow, err)

@@ -1,9 +1,9 @@
 package suites
 
 import (
+	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -294,32 +294,13 @@ func cacheChecks() []conformance.Check {
 func cacheHitRatioUnderLoad(t *conformance.T) {
 	cfg := cacheConfig(t)
 	path, _ := t.Target.Profile.Route("cached")
-	opts := cachehit.Options{
-		URL: t.Target.StageURL(cfg.Stage, path), Keys: cfg.LoadKeys, Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
-		TTL: time.Duration(cfg.TTLSeconds) * time.Second, Seed: 1, Invocations: t.Target.Invocations,
-		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
-	}
-	raw := t.ArtifactPath("CacheHitRatioUnderLoad.vegeta")
-	if raw != "" {
-		f, err := os.Create(raw)
-		t.Expect(err).NotTo(HaveOccurred())
-		defer f.Close()
-		opts.Raw = f
-	}
-	sc, err := cachehit.Run(t.Ctx, opts)
-	if err != nil && t.Ctx.Err() == nil {
-		t.Skipf("not run: %v", err)
-	}
-	t.Expect(err).NotTo(HaveOccurred())
-	sc.Name, sc.Feature, sc.RawResults = "CacheHitRatioUnderLoad", FeatureCache, raw
-	t.RecordScenario(sc)
-	for _, ph := range sc.Phases {
-		t.Logf("%s: %d requests, %v", ph.Name, ph.Requests, ph.Values)
-	}
-	if sc.Verdict == reports.Invalid {
-		t.Invalid("%s", sc.Reason)
-	}
-	t.Expect(sc.Verdict).To(Equal(reports.Passed), "%s", sc.Reason)
+	judge(t, runScenario(t, "CacheHitRatioUnderLoad", FeatureCache, func(raw io.Writer) (*reports.Scenario, error) {
+		return cachehit.Run(t.Ctx, cachehit.Options{
+			URL: t.Target.StageURL(cfg.Stage, path), Keys: cfg.LoadKeys, Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
+			TTL: time.Duration(cfg.TTLSeconds) * time.Second, Seed: 1, Invocations: t.Target.Invocations,
+			AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate, Raw: raw,
+		})
+	}))
 }
 
 // cacheMetrics reads the reference gateway's CacheHitCount and

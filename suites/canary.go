@@ -3,10 +3,9 @@ package suites
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -177,27 +176,10 @@ func canaryUnderLoad(t *conformance.T) {
 			return err
 		},
 	}
-	raw := t.ArtifactPath("CanaryUnderLoad.vegeta")
-	if raw != "" {
-		f, err := os.Create(raw)
-		t.Expect(err).NotTo(HaveOccurred())
-		defer f.Close()
-		opts.Raw = f
-	}
-	sc, err := canarysplit.Run(t.Ctx, opts)
-	if err != nil && t.Ctx.Err() == nil && !strings.HasPrefix(err.Error(), "promotion") {
-		t.Skipf("not run: %v", err)
-	}
-	t.Expect(err).NotTo(HaveOccurred())
-	sc.Name, sc.Feature, sc.RawResults = "CanaryUnderLoad", FeatureCanary, raw
-	t.RecordScenario(sc)
-	for _, ph := range sc.Phases {
-		t.Logf("%s: %d requests, %v", ph.Name, ph.Requests, ph.Values)
-	}
-	if sc.Verdict == reports.Invalid {
-		t.Invalid("%s", sc.Reason)
-	}
-	t.Expect(sc.Verdict).To(Equal(reports.Passed), "%s", sc.Reason)
+	judge(t, runScenario(t, "CanaryUnderLoad", FeatureCanary, func(raw io.Writer) (*reports.Scenario, error) {
+		opts.Raw = raw
+		return canarysplit.Run(t.Ctx, opts)
+	}))
 }
 
 var _ = conformance.Register(conformance.Area{

@@ -5,11 +5,16 @@
 package suites
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"os"
 
 	"github.com/onsi/gomega"
 
 	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios"
 )
 
 // expectGatewayError asserts an API Gateway error response: status, parsed
@@ -23,6 +28,40 @@ func expectGatewayError(t *conformance.T, resp *conformance.Response, status int
 	if errorType != "" {
 		t.Expect(resp.Header.Get("x-amzn-ErrorType")).To(gomega.Equal(errorType), "x-amzn-ErrorType: %s", resp)
 	}
+}
+
+// runScenario runs a load scenario as a check: raw results go to the run's
+// artifacts, an attack refused by the safety bounds skips the check with
+// the reason, and the scenario's measurements go into the report. The
+// caller grades and then calls judge.
+func runScenario(t *conformance.T, name, feature string, run func(raw io.Writer) (*reports.Scenario, error)) *reports.Scenario {
+	path := t.ArtifactPath(name + ".vegeta")
+	var raw io.Writer
+	if path != "" {
+		f, err := os.Create(path)
+		t.Expect(err).NotTo(gomega.HaveOccurred())
+		defer f.Close()
+		raw = f
+	}
+	sc, err := run(raw)
+	if errors.Is(err, scenarios.ErrRefused) {
+		t.Skipf("not run: %v", err)
+	}
+	t.Expect(err).NotTo(gomega.HaveOccurred(), name)
+	sc.Name, sc.Feature, sc.RawResults = name, feature, path
+	t.RecordScenario(sc)
+	for _, ph := range sc.Phases {
+		t.Logf("%s: %d requests at %.0f/s, status %v, %v", ph.Name, ph.Requests, ph.AchievedRate, ph.StatusCodes, ph.Values)
+	}
+	return sc
+}
+
+// judge ends a scenario check: invalid without a verdict, failed unless passed.
+func judge(t *conformance.T, sc *reports.Scenario) {
+	if sc.Verdict == reports.Invalid {
+		t.Invalid("%s", sc.Reason)
+	}
+	t.Expect(sc.Verdict).To(gomega.Equal(reports.Passed), "%s", sc.Reason)
 }
 
 func header(kv ...string) http.Header {

@@ -2,9 +2,9 @@ package suites
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -167,37 +167,21 @@ func waitForRefill(t *conformance.T, l Limit) {
 // throttleUnderLoad runs the Vegeta throttling scenario.
 func throttleUnderLoad(t *conformance.T) {
 	cfg := throttlingConfig(t)
-	opts := throttle.Options{
-		URL: t.Target.URL("throttled-load"), RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
-		Duration: cfg.LoadDuration, ThrottledStatus: cfg.ThrottledStatus, Tolerance: cfg.LoadTolerance,
-		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
-	}
-	raw := t.ArtifactPath("ThrottleUnderLoad.vegeta")
-	if raw != "" {
-		f, err := os.Create(raw)
-		t.Expect(err).NotTo(HaveOccurred())
-		defer f.Close()
-		opts.Raw = f
-	}
-	sc, err := throttle.Run(t.Ctx, opts)
-	if err != nil && t.Ctx.Err() == nil {
-		t.Skipf("not run: %v", err) // the profile's safety bounds refuse the attack
-	}
-	t.Expect(err).NotTo(HaveOccurred(), "throttling scenario")
-	sc.Name, sc.Feature, sc.RawResults = "ThrottleUnderLoad", FeatureThrottling, raw
-	t.RecordScenario(sc)
+	sc := runScenario(t, "ThrottleUnderLoad", FeatureThrottling, func(raw io.Writer) (*reports.Scenario, error) {
+		return throttle.Run(t.Ctx, throttle.Options{
+			URL: t.Target.URL("throttled-load"), RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
+			Duration: cfg.LoadDuration, ThrottledStatus: cfg.ThrottledStatus, Tolerance: cfg.LoadTolerance,
+			AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate, Raw: raw,
+		})
+	})
 	declared := 0
 	for _, ph := range sc.Phases {
-		t.Logf("%s: %d requests at %.0f/s, status %v, %v", ph.Name, ph.Requests, ph.AchievedRate, ph.StatusCodes, ph.Values)
 		declared += ph.StatusCodes[strconv.Itoa(cfg.ThrottledStatus)]
 	}
 	if cfg.ThrottledStatus != http.StatusTooManyRequests && declared > 0 {
 		t.NonStrict("throttled with %d as the profile declares; API Gateway answers 429", cfg.ThrottledStatus)
 	}
-	if sc.Verdict == reports.Invalid {
-		t.Invalid("%s", sc.Reason)
-	}
-	t.Expect(sc.Verdict).To(Equal(reports.Passed), "%s", sc.Reason)
+	judge(t, sc)
 }
 
 var _ = conformance.Register(conformance.Area{

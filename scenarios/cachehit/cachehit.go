@@ -58,11 +58,8 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	if o.Keys < 1 || o.TTL <= 0 {
 		return nil, fmt.Errorf("cache scenario: keys must be ≥ 1 and the TTL positive")
 	}
-	if err := scenarios.Bounds(o.URL, o.Rate, o.Duration, o.AllowNonLoopback); err != nil {
+	if err := scenarios.Bounds(o.URL, o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
 		return nil, err
-	}
-	if o.MaxRate > 0 && o.Rate > o.MaxRate {
-		return nil, fmt.Errorf("rate %d/s is above the profile's maxRate %d", o.Rate, o.MaxRate)
 	}
 	var enc vegeta.Encoder
 	if o.Raw != nil {

@@ -48,11 +48,8 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	if o.Windows <= 0 {
 		o.Windows = 4
 	}
-	if err := scenarios.Bounds(o.URL, o.Rate, o.Duration, o.AllowNonLoopback); err != nil {
+	if err := scenarios.Bounds(o.URL, o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
 		return nil, err
-	}
-	if o.MaxRate > 0 && o.Rate > o.MaxRate {
-		return nil, fmt.Errorf("rate %d/s is above the profile's maxRate %d", o.Rate, o.MaxRate)
 	}
 	var enc vegeta.Encoder
 	if o.Raw != nil {

@@ -52,7 +52,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Rounds = 4
 	}
 	for _, u := range []string{o.DirectURL, o.GatewayURL} {
-		if err := scenarios.Bounds(u, o.Rate, o.Duration, false); err != nil {
+		if err := scenarios.Bounds(u, o.Rate, o.Duration, false, 0); err != nil {
 			return nil, err
 		}
 	}

@@ -48,11 +48,8 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	}
 	for _, m := range o.Multiples {
 		rate := int(math.Ceil(m * o.RateLimit))
-		if err := scenarios.Bounds(o.URL, rate, o.Duration, o.AllowNonLoopback); err != nil {
-			return nil, err
-		}
-		if o.MaxRate > 0 && rate > o.MaxRate {
-			return nil, fmt.Errorf("phase %gx needs %d req/s, above the profile's maxRate %d", m, rate, o.MaxRate)
+		if err := scenarios.Bounds(o.URL, rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
+			return nil, fmt.Errorf("phase %gx: %w", m, err)
 		}
 	}
 	var enc vegeta.Encoder
