@@ -23,6 +23,7 @@ import (
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/scenarios"
+	"github.com/gatecheck/gatecheck/stats"
 )
 
 // Distributions of keys.
@@ -161,6 +162,9 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 			"expectedHitRatio": math.Max(0, 1-float64(distinct)*windows/float64(all.Requests)),
 		},
 	}
+	// The hit ratio with its 95 % Wilson interval, for the report.
+	hlo, hhi := stats.Wilson(int(hits.Requests), int(all.Requests), stats.ZForAlpha(0.05))
+	ph.Values["hitRatioLo95"], ph.Values["hitRatioHi95"] = hlo, hhi
 	var invoked int64 = -1
 	if o.Invocations != nil {
 		if invoked, err = o.Invocations(ctx, run); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/scenarios"
+	"github.com/gatecheck/gatecheck/stats"
 )
 
 // Options of one run.
@@ -133,6 +134,12 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 			"accepted": float64(acceptedCount), "throttled": float64(throttledCount), "other": float64(other), "transportErrors": float64(transportErrors),
 			"expectedAccepted": math.Round(expected), "tolerance": math.Round(slack),
 		},
+	}
+	// The accepted rate with its 95 % Wilson interval on the accepted share.
+	if all.Requests > 0 && span > 0 {
+		lo, hi := stats.Wilson(acceptedCount, int(all.Requests), stats.ZForAlpha(0.05))
+		ph.Values["acceptedRate"] = float64(acceptedCount) / span.Seconds()
+		ph.Values["acceptedRateLo95"], ph.Values["acceptedRateHi95"] = lo*float64(all.Requests)/span.Seconds(), hi*float64(all.Requests)/span.Seconds()
 	}
 	if !firstThrottled.IsZero() {
 		ph.Values["firstThrottledAfterSeconds"] = firstThrottled.Sub(start).Seconds()
