@@ -154,7 +154,7 @@ func applyCanaryField(cs *restapi.CanarySettings, field, value string) error {
 	switch {
 	case field == "percentTraffic":
 		p, err := strconv.ParseFloat(value, 64)
-		if err != nil || p < 0 || p > 100 {
+		if err != nil || !(p >= 0 && p <= 100) { // also rejects NaN
 			return fmt.Errorf("Invalid percentTraffic %q: a number from 0 to 100", value)
 		}
 		cs.PercentTraffic = p

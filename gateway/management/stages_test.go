@@ -43,6 +43,7 @@ func TestPatchErrors(t *testing.T) {
 		{canaryStage(), "copy", "/variables", "/stageName", "", "copy is only valid"},
 		{canaryStage(), "replace", "/canarySettings/percentTraffic", "", "101", "0 to 100"},
 		{canaryStage(), "replace", "/canarySettings/percentTraffic", "", "ten", "0 to 100"},
+		{canaryStage(), "replace", "/canarySettings/percentTraffic", "", "NaN", "0 to 100"},
 		{canaryStage(), "replace", "/deploymentId", "", "d3", "remove canarySettings"},
 		{canaryStage(), "move", "/variables/x", "", "", "Invalid patch path"},
 	}

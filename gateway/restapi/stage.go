@@ -274,7 +274,7 @@ func (f *StageFile) validate(p *problems) {
 			p.addf(field+".cacheClusterSize", "%q is not one of %v (GB)", s.CacheClusterSize, CacheClusterSizes)
 		}
 		if cs := s.CanarySettings; cs != nil {
-			if cs.PercentTraffic < 0 || cs.PercentTraffic > 100 {
+			if !(cs.PercentTraffic >= 0 && cs.PercentTraffic <= 100) { // also rejects NaN
 				p.addf(field+".canarySettings.percentTraffic", "%g is outside 0–100", cs.PercentTraffic)
 			}
 			p.list = append(p.list, ValidateStageVariables(field+".canarySettings.stageVariableOverrides", cs.StageVariableOverrides)...)

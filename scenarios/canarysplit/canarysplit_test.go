@@ -41,7 +41,8 @@ func run(t *testing.T, s *stage, promote func()) *reports.Scenario {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	sc, err := canarysplit.Run(context.Background(), canarysplit.Options{
-		URL: srv.URL + "/canary/mock", Percent: 10, Alpha: 1e-6, CanaryVersion: "v2", Rate: 200, Duration: 2 * time.Second,
+		// A modest rate, so the load generator keeps up even on a busy CI machine.
+		URL: srv.URL + "/canary/mock", Percent: 10, Alpha: 1e-6, CanaryVersion: "v2", Rate: 50, Duration: 2 * time.Second,
 		Promote: func(context.Context) error { promote(); return nil },
 	})
 	if err != nil {
@@ -56,7 +57,7 @@ func TestSeamlessPromotionPasses(t *testing.T) {
 	if sc.Verdict != reports.Passed || len(sc.Phases) != 2 {
 		t.Fatalf("%s: %s %+v", sc.Verdict, sc.Reason, sc.Phases)
 	}
-	if sc.Phases[0].Values["requests"] < 150 || sc.Phases[1].Values["notPromoted"] != 0 {
+	if sc.Phases[0].Values["requests"] < 40 || sc.Phases[1].Values["notPromoted"] != 0 {
 		t.Fatalf("phases: %+v", sc.Phases)
 	}
 }
