@@ -126,18 +126,6 @@ func RegisterFeature(f FeatureSpec) {
 	features[f.Name] = f
 }
 
-// KnownFeatures lists registered feature names, sorted.
-func KnownFeatures() []string {
-	featuresMu.RLock()
-	defer featuresMu.RUnlock()
-	names := make([]string, 0, len(features))
-	for n := range features {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // Error lists every problem in one profile.
 type Error struct {
 	File     string

@@ -209,20 +209,8 @@ func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (st
 // default one, and renders it. With none, API Gateway fails with a
 // configuration error ("No match for output mapping").
 func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key string) (*result, error) {
-	var chosen *restapi.IntegrationResponse
-	for _, pattern := range in.SelectionPatterns() {
-		if ok, _ := regexp.MatchString("^(?:"+pattern+")$", key); ok {
-			ir := in.Responses[pattern]
-			chosen = &ir
-			break
-		}
-	}
-	if chosen == nil {
-		if ir, ok := in.Responses["default"]; ok {
-			chosen = &ir
-		}
-	}
-	if chosen == nil {
+	chosen, ok := in.ResponseFor(key)
+	if !ok {
 		res.body.Reset()
 		bufPool.Put(res.body)
 		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("no match for output mapping and no default output mapping"))

@@ -348,6 +348,7 @@ func validateIntegration(in *Integration, field string, p *problems) {
 			p.addf(rf+".statusCode", "%q is not an HTTP status code (100–599)", r.StatusCode)
 		}
 	}
+	in.selection = in.compileSelection()
 	for target, source := range in.RequestParameters {
 		if !strings.HasPrefix(target, "integration.request.") {
 			p.addf(field+".requestParameters."+target, "mapping targets start with integration.request.(path|querystring|header).")

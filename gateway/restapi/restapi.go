@@ -6,6 +6,7 @@ package restapi
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -80,10 +81,13 @@ type Integration struct {
 	RequestTemplates    map[string]string              `json:"requestTemplates"`
 	Responses           map[string]IntegrationResponse `json:"responses"`
 	CacheKeyParameters  []string                       `json:"cacheKeyParameters"`
-	CacheNamespace      string                         `json:"cacheNamespace"`
-	ContentHandling     string                         `json:"contentHandling"`
-	ConnectionType      string                         `json:"connectionType"`
-	Credentials         string                         `json:"credentials"`
+	// selection holds the compiled selection patterns in SelectionPatterns
+	// order, compiled once at load rather than on every request.
+	selection       []selectionPattern
+	CacheNamespace  string `json:"cacheNamespace"`
+	ContentHandling string `json:"contentHandling"`
+	ConnectionType  string `json:"connectionType"`
+	Credentials     string `json:"credentials"`
 }
 
 // Timeout returns the integration timeout in milliseconds, applying the default.
@@ -92,6 +96,43 @@ func (i Integration) Timeout() int {
 		return DefaultTimeoutMillis
 	}
 	return *i.TimeoutInMillis
+}
+
+type selectionPattern struct {
+	pattern string
+	re      *regexp.Regexp
+}
+
+// compileSelection compiles the selection patterns (whole-string matches);
+// invalid ones are left out (Load reports them).
+func (i *Integration) compileSelection() []selectionPattern {
+	var out []selectionPattern
+	for _, p := range i.SelectionPatterns() {
+		if re, err := regexp.Compile("^(?:" + p + ")$"); err == nil {
+			out = append(out, selectionPattern{p, re})
+		}
+	}
+	return out
+}
+
+// ResponseFor selects the integration response whose selection pattern
+// matches key (a backend status, or a mock's statusCode), trying the
+// longest pattern first, else the "default" response.
+func (i *Integration) ResponseFor(key string) (*IntegrationResponse, bool) {
+	sel := i.selection
+	if sel == nil && len(i.Responses) > 0 { // built in code rather than loaded
+		sel = i.compileSelection()
+	}
+	for _, p := range sel {
+		if p.re.MatchString(key) {
+			r := i.Responses[p.pattern]
+			return &r, true
+		}
+	}
+	if r, ok := i.Responses["default"]; ok {
+		return &r, true
+	}
+	return nil, false
 }
 
 // SelectionPatterns lists the non-default response selection patterns in a
@@ -199,14 +240,4 @@ func (a *API) MethodByPlanKey(key string) *Method {
 		}
 	}
 	return nil
-}
-
-// SortedMethods lists the declared method keys, for stable error messages.
-func (r *Resource) SortedMethods() []string {
-	keys := make([]string, 0, len(r.Methods))
-	for k := range r.Methods {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -753,9 +753,6 @@ func TestResourceMethod(t *testing.T) {
 	if r.Method("PATCH") != anyM {
 		t.Error("unknown method must fall back to ANY")
 	}
-	if got := strings.Join(r.SortedMethods(), ","); got != "ANY,GET,POST" {
-		t.Errorf("SortedMethods = %s", got)
-	}
 	delete(r.Methods, restapi.AnyMethod)
 	if r.Method("PATCH") != nil {
 		t.Error("no ANY: unknown method must be nil")
@@ -833,5 +830,24 @@ func TestMethodThrottlesCountedPerStage(t *testing.T) {
 	}
 	if _, err := restapi.LoadStages("s.yaml", []byte(doc(21, 1))); err == nil || !strings.Contains(err.Error(), "at most 20 per stage") {
 		t.Fatalf("21 on one stage: %v", err)
+	}
+}
+
+// Loaded integrations select responses with patterns compiled at load.
+func TestResponseForLoadedIntegration(t *testing.T) {
+	api, err := restapi.Load("api.yaml", []byte("openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {\"200\": {description: OK}}\n"+
+		"      x-amazon-apigateway-integration:\n        type: mock\n        responses:\n          \"2\\\\d{2}\": {statusCode: \"200\"}\n          \"201\": {statusCode: \"202\"}\n          default: {statusCode: \"500\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &api.Resources[0].Methods["GET"].Integration
+	for key, want := range map[string]string{"201": "200", "204": "200", "404": "500"} {
+		r, ok := in.ResponseFor(key)
+		if !ok || r.StatusCode != want {
+			t.Errorf("ResponseFor(%s) = %+v %v, want status %s", key, r, ok, want)
+		}
+	}
+	if _, ok := (&restapi.Integration{Responses: map[string]restapi.IntegrationResponse{"200": {StatusCode: "200"}}}).ResponseFor("500"); ok {
+		t.Error("no matching pattern and no default: no response")
 	}
 }
