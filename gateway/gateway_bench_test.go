@@ -9,31 +9,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatecheck/gatecheck/fixtures"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/gateway"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/runner"
 )
 
 // Performance targets live here, not in timed tests. `make bench` runs
 // these and prints the proxied path as ratios to calling the fixture
 // directly.
 
+// reference is the reference gateway with its own API and stage file, every
+// throttle lifted: the benchmarks measure the pipeline, not the limits.
 func reference(b *testing.B, backendAddr string, transport http.RoundTripper) *gateway.Gateway {
 	b.Helper()
-	data, err := fixtures.Files.ReadFile(fixtures.ReferenceAPI)
+	api, sf, err := runner.LoadReference()
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, err := restapi.Load("reference", data)
-	if err != nil {
-		b.Fatal(err)
+	sf.SetVariable("backend", backendAddr)
+	unlimitedRate, unlimitedBurst := 1e12, 1<<40
+	sf.Account.Throttle = &restapi.Throttle{RateLimit: unlimitedRate, BurstLimit: unlimitedBurst}
+	for i := range sf.Stages {
+		for k, ms := range sf.Stages[i].MethodSettings {
+			ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit = &unlimitedRate, &unlimitedBurst
+			sf.Stages[i].MethodSettings[k] = ms
+		}
 	}
-	stages := []restapi.Stage{{StageName: "test", Variables: map[string]string{"backend": backendAddr, "version": "v1"}}}
-	// The account throttle (10,000 rps by default) would cap a benchmark
-	// that measures the pipeline's own cost: lift it.
-	unlimited := &restapi.Throttle{RateLimit: 1e12, BurstLimit: 1 << 40}
-	gw, err := gateway.New(api, &restapi.StageFile{Stages: stages, Account: restapi.Account{Throttle: unlimited}}, gateway.Options{Transport: transport, LambdaEndpoint: "http://" + backendAddr})
+	gw, err := gateway.New(api, sf, gateway.Options{Transport: transport, LambdaEndpoint: "http://" + backendAddr})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -142,37 +145,6 @@ func BenchmarkProxiedLoopbackParallel(b *testing.B) {
 	loopback(b, true, func(u string) string { return u + "/test/inspect" }, func(addr string) http.Handler { return reference(b, addr, nil) })
 }
 
-// referenceStages builds the gateway over the reference API and its shipped
-// stage file (so the "cached" stage caches), with the backend stage
-// variable pointed at backendAddr and the account throttle lifted.
-func referenceStages(b *testing.B, backendAddr string, transport http.RoundTripper) *gateway.Gateway {
-	b.Helper()
-	data, err := fixtures.Files.ReadFile(fixtures.ReferenceAPI)
-	if err != nil {
-		b.Fatal(err)
-	}
-	api, err := restapi.Load("reference", data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	stageData, err := fixtures.Files.ReadFile(fixtures.ReferenceStages)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sf, err := restapi.LoadStages(fixtures.ReferenceStages, stageData)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sf.SetVariable("backend", backendAddr)
-	sf.Account.Throttle = &restapi.Throttle{RateLimit: 1e12, BurstLimit: 1 << 40}
-	gw, err := gateway.New(api, sf, gateway.Options{Transport: transport, LambdaEndpoint: "http://" + backendAddr})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(gw.Close)
-	return gw
-}
-
 // BenchmarkCacheHitInMemory: the whole pipeline answering from the stage
 // cache (spec §5); compare with BenchmarkPipelineProxyInMemory for what a
 // hit saves over calling the backend.
@@ -183,7 +155,7 @@ func BenchmarkCacheHitInMemory(b *testing.B) {
 		calls.Add(1)
 		fixture.ServeHTTP(w, r)
 	})
-	gw := referenceStages(b, "fixture.invalid", inProcess{counting})
+	gw := reference(b, "fixture.invalid", inProcess{counting})
 	serveInMemory(b, gw, "/cached/cached?gc=bench")
 	b.StopTimer()
 	if n := calls.Load(); n != 1 {
