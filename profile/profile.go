@@ -97,6 +97,11 @@ type Waits struct {
 	Spec       time.Duration `yaml:"spec"`       // one spec
 	Eventually time.Duration `yaml:"eventually"` // awaiting eventual consistency
 	Poll       time.Duration `yaml:"poll"`       // polling interval inside Eventually
+	// Settle follows a control-plane change whose data-plane effect no
+	// single response can confirm (an intermediate canary percentage):
+	// AWS applies UpdateStage within seconds, not atomically. 0 for the
+	// reference gateway, which applies a change before UpdateStage returns.
+	Settle time.Duration `yaml:"settle"`
 }
 
 // FeatureSpec declares a feature a spec file checks: its name and, if it
@@ -240,6 +245,9 @@ func (p *Profile) validate() []string {
 	}
 	if p.Tolerances.TimeoutEarly < 0 || p.Tolerances.TimeoutLate < 0 {
 		add("tolerances", "durations must not be negative")
+	}
+	if p.Waits.Settle < 0 || p.Waits.Settle > p.Waits.Spec/2 {
+		add("waits.settle", "%v must be between 0 and half of waits.spec (%v)", p.Waits.Settle, p.Waits.Spec)
 	}
 	if p.Waits.Poll >= p.Waits.Eventually {
 		add("waits.poll", "%v must be shorter than waits.eventually (%v)", p.Waits.Poll, p.Waits.Eventually)

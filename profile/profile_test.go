@@ -79,6 +79,7 @@ func TestInvalidProfiles(t *testing.T) {
 		{"route without slash", strings.Replace(valid, "/delay/{ms}", "delay", 1), []string{"routes.delay"}},
 		{"credentials chain needs region", strings.Replace(valid, "stage: test", "stage: test\n  credentials: aws-default-chain", 1), []string{"target.region"}},
 		{"bad duration", valid + "waits: {poll: soon}\n", []string{"line 13", "time.Duration"}},
+		{"settle longer than a spec", valid + "waits: {settle: 1h}\n", []string{"waits.settle", "half of waits.spec"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

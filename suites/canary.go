@@ -97,16 +97,120 @@ func restoreLater(t *conformance.T, stage string, ops ...types.PatchOperation) f
 	}
 }
 
-// setPercent moves the canary's traffic and waits until GetStage reports it.
+// setPercent moves the canary's traffic, waits until GetStage reports it,
+// then until the data plane shows it: at 0 % and 100 % every response can
+// confirm the change, so the wait ends after consecutiveConfirmations of
+// them; an intermediate percentage has no such event, so the profile's
+// waits.settle applies (AWS propagates UpdateStage within seconds).
 func setPercent(t *conformance.T, stage string, percent float64) {
 	v := strconv.FormatFloat(percent, 'f', -1, 64)
 	t.Expect(updateStage(t, stage, replace("/canarySettings/percentTraffic", v))).To(Succeed(), "UpdateStage percentTraffic %s", v)
 	t.Eventually(func(g Gomega) {
-		out, err := management(t).GetStage(t.Ctx, &apigateway.GetStageInput{RestApiId: aws.String(t.Target.Profile.Target.RestAPIID), StageName: aws.String(stage)})
-		g.Expect(err).NotTo(HaveOccurred())
+		out := getStage(t, stage)
 		g.Expect(out.CanarySettings).NotTo(BeNil())
 		g.Expect(out.CanarySettings.PercentTraffic).To(Equal(percent))
 	}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed())
+	switch percent {
+	case 0:
+		awaitTraffic(t, stage, "false")
+	case 100:
+		awaitTraffic(t, stage, "true")
+	default:
+		settle(t)
+	}
+}
+
+// consecutiveConfirmations is how many responses in a row must show a
+// control change before a check relies on it.
+const consecutiveConfirmations = 20
+
+// awaitTraffic waits until consecutiveConfirmations responses in a row from
+// routes.mock on stage have $context.isCanaryRequest == canary.
+func awaitTraffic(t *conformance.T, stage, canary string) {
+	path, _ := t.Target.Profile.Route("mock")
+	url := t.Target.StageURL(stage, path)
+	t.Eventually(func(g Gomega) {
+		for range consecutiveConfirmations {
+			g.Expect(mockVia(t, url, t.Target.HTTP).Canary).To(Equal(canary))
+		}
+	}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(),
+		"%d consecutive responses with isCanaryRequest %s after the change", consecutiveConfirmations, canary)
+}
+
+func settle(t *conformance.T) {
+	if d := t.Target.Profile.Waits.Settle; d > 0 {
+		t.Logf("waiting waits.settle (%v) for the change to reach the data plane", d)
+		select {
+		case <-time.After(d):
+		case <-t.Ctx.Done():
+		}
+	}
+}
+
+func getStage(t *conformance.T, stage string) *apigateway.GetStageOutput {
+	out, err := management(t).GetStage(t.Ctx, &apigateway.GetStageInput{RestApiId: aws.String(t.Target.Profile.Target.RestAPIID), StageName: aws.String(stage)})
+	t.Expect(err).NotTo(HaveOccurred(), "GetStage %s", stage)
+	return out
+}
+
+// restoreStage records stage as GetStage shows it now and returns the
+// restore (for restoreLater's contract, see there): the variables, the
+// deployment and the canary settings come back exactly. The deployment can
+// only be moved while the stage has no canary (spec §6), so the patch
+// removes the canary, points the stage back, and recreates the canary.
+func restoreStage(t *conformance.T, stage string) func() {
+	before := getStage(t, stage)
+	client := management(t)
+	apiID := t.Target.Profile.Target.RestAPIID
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Ctx), t.Target.Profile.Waits.Request)
+		defer cancel()
+		now, err := client.GetStage(ctx, &apigateway.GetStageInput{RestApiId: aws.String(apiID), StageName: aws.String(stage)})
+		if err == nil {
+			_, err = client.UpdateStage(ctx, &apigateway.UpdateStageInput{RestApiId: aws.String(apiID), StageName: aws.String(stage), PatchOperations: restoreOps(before, now)})
+		}
+		if err != nil {
+			t.Logf("restoring stage %s failed: %v (the next run may start from a changed stage)", stage, err)
+		}
+	}
+}
+
+// restoreOps is the UpdateStage patch that takes a stage from now back to
+// before.
+func restoreOps(before, now *apigateway.GetStageOutput) []types.PatchOperation {
+	var ops []types.PatchOperation
+	for k := range now.Variables {
+		if _, ok := before.Variables[k]; !ok {
+			ops = append(ops, types.PatchOperation{Op: types.OpRemove, Path: aws.String("/variables/" + k)})
+		}
+	}
+	for k, v := range before.Variables {
+		if now.Variables[k] != v {
+			ops = append(ops, replace("/variables/"+k, v))
+		}
+	}
+	if aws.ToString(now.DeploymentId) != aws.ToString(before.DeploymentId) {
+		if now.CanarySettings != nil {
+			ops = append(ops, types.PatchOperation{Op: types.OpRemove, Path: aws.String("/canarySettings")})
+		}
+		ops = append(ops, replace("/deploymentId", aws.ToString(before.DeploymentId)))
+		now = &apigateway.GetStageOutput{} // the canary is gone: recreate it below
+	}
+	if cs := before.CanarySettings; cs != nil {
+		ops = append(ops, replace("/canarySettings/percentTraffic", strconv.FormatFloat(cs.PercentTraffic, 'f', -1, 64)))
+		if now.CanarySettings == nil || aws.ToString(now.CanarySettings.DeploymentId) != aws.ToString(cs.DeploymentId) {
+			ops = append(ops, replace("/canarySettings/deploymentId", aws.ToString(cs.DeploymentId)))
+		}
+		for k, v := range cs.StageVariableOverrides {
+			if now.CanarySettings == nil || now.CanarySettings.StageVariableOverrides[k] != v {
+				ops = append(ops, replace("/canarySettings/stageVariableOverrides/"+k, v))
+			}
+		}
+		if now.CanarySettings == nil || now.CanarySettings.UseStageCache != cs.UseStageCache {
+			ops = append(ops, replace("/canarySettings/useStageCache", strconv.FormatBool(cs.UseStageCache)))
+		}
+	}
+	return ops
 }
 
 // sample sends n requests to routes.mock on stage and returns, in order,
@@ -165,24 +269,16 @@ func promotion() []types.PatchOperation {
 	}
 }
 
-// restorePromoteStage undoes a promotion so the next run starts again.
-func restorePromoteStage(t *conformance.T) func() {
-	cfg := canaryConfig(t)
-	return restoreLater(t, cfg.PromoteStage, replace("/variables/version", cfg.BaseVersion),
-		types.PatchOperation{Op: types.OpRemove, Path: aws.String("/variables/extra")},
-		replace("/canarySettings/percentTraffic", "0"))
-}
-
 // canaryUnderLoad runs the Vegeta canary scenario with a promotion halfway.
 func canaryUnderLoad(t *conformance.T) {
 	cfg := canaryConfig(t)
-	defer restorePromoteStage(t)()
+	defer restoreStage(t, cfg.PromoteStage)()
 	setPercent(t, cfg.PromoteStage, cfg.Percent)
 	client := management(t)
 	apiID := t.Target.Profile.Target.RestAPIID
 	path, _ := t.Target.Profile.Route("mock")
 	opts := canarysplit.Options{
-		URL: t.Target.StageURL(cfg.PromoteStage, path), Percent: cfg.Percent, Alpha: cfg.Alpha, CanaryVersion: cfg.CanaryVersion,
+		URL: t.Target.StageURL(cfg.PromoteStage, path), Percent: cfg.Percent, Alpha: cfg.Alpha, Delta: cfg.Delta, CanaryVersion: cfg.CanaryVersion,
 		Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
 		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
 		// Called from the scenario's goroutine: no assertions here.
@@ -220,8 +316,10 @@ var _ = conformance.Register(conformance.Area{
 				defer restoreLater(t, cfg.Stage, replace("/canarySettings/percentTraffic", "0"))()
 				setPercent(t, cfg.Stage, 100)
 				t.Expect(count(sample(t, cfg.Stage, 200, t.Target.HTTP))).To(Equal(200))
-				base := mockOn(t, t.Target.Profile.Target.Stage)
-				t.Expect(mockOn(t, cfg.Stage).Color).NotTo(BeEmpty(), "the canary inherits the base `color` (spec §6, recorded against AWS); %+v", base)
+				variables := getStage(t, cfg.Stage).Variables
+				t.Expect(variables).To(HaveKey("color"), "the canary stage defines `color` for the inheritance check")
+				r := mockOn(t, cfg.Stage)
+				t.Expect(r.Color).To(Equal(variables["color"]), "the canary inherits the base `color` it does not override (spec §6, recorded against AWS): %+v", r)
 			},
 		},
 		{
@@ -267,29 +365,49 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "CanaryPromotion", Feature: FeatureCanary, Section: "§6",
-			Description: "Promotion (UpdateStage: percentTraffic 0, copy the overrides to the variables and the canary deployment to the stage) serves every request with the canary's variables as base requests",
+			Description: "Promotion (UpdateStage: percentTraffic 0, copy the overrides to the variables and the canary deployment to the stage) keeps the canary, points the stage at the canary's deployment ($context.deploymentId) and serves every request with the canary's variables as a base request",
 			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
 			Test: func(t *conformance.T) {
 				cfg := canaryConfig(t)
-				defer restorePromoteStage(t)()
+				defer restoreStage(t, cfg.PromoteStage)()
+				stage := getStage(t, cfg.PromoteStage)
+				t.Expect(stage.CanarySettings).NotTo(BeNil(), "routes.promoteStage has a canary to promote")
+				baseDeployment, canaryDeployment := aws.ToString(stage.DeploymentId), aws.ToString(stage.CanarySettings.DeploymentId)
 				setPercent(t, cfg.PromoteStage, 50)
-				t.Expect(updateStage(t, cfg.PromoteStage, promotion()...)).To(Succeed(), "promotion")
+				// Before: both kinds answer, each from its own deployment.
 				path, _ := t.Target.Profile.Route("mock")
+				url := t.Target.StageURL(cfg.PromoteStage, path)
+				seen := map[string]bool{}
 				t.Eventually(func(g Gomega) {
-					r := mockVia(t, t.Target.StageURL(cfg.PromoteStage, path), t.Target.HTTP)
-					g.Expect(r.Version).To(Equal(cfg.CanaryVersion))
+					r := mockVia(t, url, t.Target.HTTP)
+					want := map[string]string{"false": baseDeployment, "true": canaryDeployment}[r.Canary]
+					t.Expect(r.Deployment).To(Equal(want), "$context.deploymentId of a request with isCanaryRequest %s: %+v", r.Canary, r)
+					seen[r.Canary] = true
+					g.Expect(seen).To(HaveLen(2))
+				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(time.Millisecond).Should(Succeed(), "at 50 %% both base and canary requests occur before the promotion")
+
+				t.Expect(updateStage(t, cfg.PromoteStage, promotion()...)).To(Succeed(), "promotion")
+				promoted := getStage(t, cfg.PromoteStage)
+				t.Expect(aws.ToString(promoted.DeploymentId)).To(Equal(canaryDeployment), "GetStage: the stage now points at the canary's deployment")
+				t.Expect(promoted.CanarySettings).NotTo(BeNil(), "promotion does not remove the canary (spec §6)")
+				t.Expect(promoted.CanarySettings.PercentTraffic).To(BeZero())
+				t.Eventually(func(g Gomega) {
+					for range consecutiveConfirmations {
+						g.Expect(mockVia(t, url, t.Target.HTTP).Version).To(Equal(cfg.CanaryVersion))
+					}
 				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "the promoted variables take effect")
 				for i := 0; i < 50; i++ {
-					r := mockVia(t, t.Target.StageURL(cfg.PromoteStage, path), t.Target.HTTP)
+					r := mockVia(t, url, t.Target.HTTP)
 					t.Expect(r.Version).To(Equal(cfg.CanaryVersion), "after promotion every request has the canary's version: %+v", r)
 					t.Expect(r.Canary).To(Equal("false"), "and is a base request (percentTraffic 0): %+v", r)
 					t.Expect(r.Extra).To(Equal(cfg.CanaryOnly), "the canary-only variable was copied too: %+v", r)
+					t.Expect(r.Deployment).To(Equal(canaryDeployment), "served by the promoted deployment: %+v", r)
 				}
 			},
 		},
 		{
 			Name: "CanaryUnderLoad", Feature: FeatureCanary, Section: "§6",
-			Description: "Under constant load the canary share passes an exact binomial test (alpha 1e-6), a promotion halfway switches every later request, and nothing fails across the switch: zero 5xx, zero connection errors",
+			Description: "Under constant load the canary share passes an exact binomial test (alpha 1e-6; its power for ±5 points on the requests the run produced is reported, the CanarySplit check is the planned one), a promotion halfway switches every later request, and nothing fails across the switch: zero 5xx, zero connection errors",
 			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
 			Scenario:    true,
 			Test:        canaryUnderLoad,

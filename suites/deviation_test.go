@@ -837,6 +837,17 @@ var deviations = []deviation{
 		serial: true,
 	},
 	{
+		name: "a promoted stage still served by its old deployment",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return mockRewrite(ref, "/promote/", func(d map[string]string) {
+				if d["canary"] == "false" {
+					d["deployment"] = "d1"
+				}
+			})
+		},
+		fails: []string{"CanaryPromotion"},
+	},
+	{
 		name: "promotion accepted without a canary",
 		handler: func(t *testing.T, ref http.Handler) http.Handler {
 			gw := gatewayWith(t, nil, gateway.Options{})
@@ -927,7 +938,7 @@ func mockRewrite(next http.Handler, prefix string, edit func(map[string]string))
 
 // makeCanary turns a rendered base response into a canary one.
 func makeCanary(d map[string]string) {
-	d["canary"], d["version"], d["extra"] = "true", "v2", "canary-only"
+	d["canary"], d["version"], d["extra"], d["deployment"] = "true", "v2", "canary-only", "d2"
 }
 
 // withManagement pairs a gateway with a replacement management API.

@@ -49,6 +49,8 @@ type mockDoc struct {
 	Extra     string `json:"extra"`
 	Undefined string `json:"undefined"`
 	Canary    string `json:"canary"`
+	// Deployment is $context.deploymentId: the deployment that served.
+	Deployment string `json:"deployment"`
 }
 
 func mockOn(t *conformance.T, stage string) mockDoc {

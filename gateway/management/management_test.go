@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/gatecheck/gatecheck/gateway/canary"
 	"github.com/gatecheck/gatecheck/gateway/management"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
@@ -160,5 +161,37 @@ func TestInvalidPatchChangesNothing(t *testing.T) {
 	}
 	if used, _ := q.Usage(clock.Now()); used != 1 {
 		t.Fatalf("a rejected patch changed the quota: used %d", used)
+	}
+}
+
+// noCaches is a stage cache registry with no cache clusters.
+type noCaches struct{}
+
+func (noCaches) Flush(string) bool           { return false }
+func (noCaches) Size(string) string          { return "" }
+func (noCaches) Resize(string, string) error { return errors.New("no cache cluster") }
+
+func TestUpdateStageIsAllOrNothing(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	stages := canary.NewStages([]restapi.Stage{{StageName: "test", DeploymentID: "d1", Variables: map[string]string{"version": "v1"},
+		CanarySettings: &restapi.CanarySettings{DeploymentID: "d2", StageVariableOverrides: map[string]string{"version": "v2"}}}})
+	api := management.New(usageplan.New(&restapi.API{}, &restapi.StageFile{}, clock), &sigv4.Verifier{Credentials: []sigv4.Credential{cred}, Clock: clock}, clock)
+	api.Stages("api", stages, noCaches{})
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	client := apigateway.New(apigateway.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, "")})
+	for name, bad := range map[string]types.PatchOperation{
+		"resize without a cache cluster": {Op: types.OpReplace, Path: aws.String("/cacheClusterSize"), Value: aws.String("0.5")},
+		"invalid override value":         {Op: types.OpReplace, Path: aws.String("/canarySettings/stageVariableOverrides/version"), Value: aws.String("v 2!")},
+	} {
+		_, err := client.UpdateStage(context.Background(), &apigateway.UpdateStageInput{RestApiId: aws.String("api"), StageName: aws.String("test"),
+			PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/variables/version"), Value: aws.String("v9")}, bad}})
+		if awsCode(err) != "BadRequestException" {
+			t.Errorf("%s: want BadRequestException, got %v", name, err)
+		}
+		if st := stages.Get("test"); st.Variables["version"] != "v1" || st.CanarySettings.StageVariableOverrides["version"] != "v2" {
+			t.Errorf("%s: the rejected patch changed the stage: %+v %+v", name, st.Variables, st.CanarySettings)
+		}
 	}
 }

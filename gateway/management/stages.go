@@ -71,6 +71,11 @@ func (a *API) Stages(apiID string, stages *canary.Stages, caches StageCaches) {
 					if !slices.Contains(restapi.CacheClusterSizes, op.Value) {
 						return fmt.Errorf("Invalid cache cluster size %s", op.Value)
 					}
+					// Checked here so that the resize below cannot fail
+					// after the rest of the patch was published.
+					if caches.Size(name) == "" {
+						return fmt.Errorf("Stage %s has no cache cluster to resize", name)
+					}
 					resize = append(resize, op.Value)
 					continue
 				}
@@ -78,7 +83,11 @@ func (a *API) Stages(apiID string, stages *canary.Stages, caches StageCaches) {
 					return err
 				}
 			}
-			if problems := restapi.ValidateStageVariables("variables", st.Variables); len(problems) > 0 {
+			problems := restapi.ValidateStageVariables("variables", st.Variables)
+			if st.CanarySettings != nil {
+				problems = append(problems, restapi.ValidateStageVariables("canarySettings.stageVariableOverrides", st.CanarySettings.StageVariableOverrides)...)
+			}
+			if len(problems) > 0 {
 				return errors.New(strings.Join(problems, "; "))
 			}
 			return nil

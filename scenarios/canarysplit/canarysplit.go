@@ -27,6 +27,7 @@ type Options struct {
 	URL           string  // a route rendering {"version":…,"canary":"$context.isCanaryRequest"}
 	Percent       float64 // the canary's percentTraffic before the promotion
 	Alpha         float64 // false-failure probability of the split test
+	Delta         float64 // the deviation whose detection power is reported (default 0.05)
 	CanaryVersion string  // the version every request has after the promotion
 	Rate          int
 	Duration      time.Duration
@@ -47,6 +48,9 @@ type rendered struct {
 func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	if o.Windows <= 0 {
 		o.Windows = 4
+	}
+	if o.Delta <= 0 {
+		o.Delta = 0.05
 	}
 	if err := scenarios.Bounds(o.URL, o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
 		return nil, err
@@ -137,7 +141,11 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	lo, hi := stats.Acceptance(max(n, 1), p0, o.Alpha)
 	z := stats.ZForAlpha(o.Alpha)
 	before := reports.Phase{Name: "before promotion", RequestedRate: float64(o.Rate), AchievedRate: all.Rate, Requests: uint64(n), Verdict: reports.Passed,
-		Values: map[string]float64{"canary": float64(k), "requests": float64(n), "canaryFraction": ratio(k, n), "acceptLo": float64(lo), "acceptHi": float64(hi)}}
+		Values: map[string]float64{"canary": float64(k), "requests": float64(n), "canaryFraction": ratio(k, n), "acceptLo": float64(lo), "acceptHi": float64(hi),
+			// The split under load is judged at alpha on however many
+			// requests the run produced; its power says how much that
+			// verdict is worth (the CanarySplit check plans its n).
+			"powerLow": stats.Power(max(n, 1), p0, max(p0-o.Delta, 0), o.Alpha), "powerHigh": stats.Power(max(n, 1), p0, min(p0+o.Delta, 1), o.Alpha)}}
 	for i := range wn {
 		wlo, whi := stats.Wilson(wk[i], wn[i], z)
 		before.Values["window"+strconv.Itoa(i+1)+"Fraction"] = ratio(wk[i], wn[i])
