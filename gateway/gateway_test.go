@@ -225,7 +225,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("got %d %v", r.status, r.header)
 		}
 		// This test's stage defines only backend and version: color is undefined here.
-		if got := string(r.body); got != `{"requestId":"`+id+`","stage":"test","version":"v1","color":"","extra":"","undefined":"","canary":"false"}` {
+		if got := string(r.body); got != `{"requestId":"`+id+`","stage":"test","version":"v1","color":"","extra":"","undefined":"","canary":"false","deployment":""}` {
 			t.Errorf("body %s", got)
 		}
 		if r.header.Get("X-Amzn-Trace-Id") != "" {
