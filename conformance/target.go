@@ -73,6 +73,10 @@ func (t *Target) Unmet(c Check) string {
 			if !p.Target.HasManagement() {
 				return "needs control actions through the API Gateway management API; set target.credentials (and target.managementURL for an emulator)"
 			}
+		case need == NeedWebSocket || need == NeedWebSocketNoDefault || need == NeedCallbacks:
+			if msg := t.unmetWebSocket(need); msg != "" {
+				return msg
+			}
 		case strings.HasPrefix(need, "route:"):
 			if _, ok := p.Route(strings.TrimPrefix(need, "route:")); !ok {
 				return fmt.Sprintf("needs a route for fixture role %q; add routes.%s to the profile", strings.TrimPrefix(need, "route:"), strings.TrimPrefix(need, "route:"))

@@ -75,6 +75,14 @@ type Target struct {
 	AccessKeyID     string `yaml:"accessKeyId"`
 	SecretAccessKey string `yaml:"secretAccessKey"`
 	Region          string `yaml:"region"`
+	// WebSocketURL is a WebSocket API's URL without the stage, e.g.
+	// wss://abc123.execute-api.us-east-1.amazonaws.com; its stages are
+	// {WebSocketURL}/{stage} and their @connections callback APIs
+	// https://…/{stage}/@connections (spec §8).
+	WebSocketURL string `yaml:"websocketURL"`
+	// WebSocketNoDefaultURL is a second WebSocket API with no $default
+	// route, for the "no matching route" check. Optional.
+	WebSocketNoDefaultURL string `yaml:"websocketNoDefaultURL"`
 }
 
 // HasManagement reports whether control actions can be sent.
@@ -213,6 +221,15 @@ func (p *Profile) validate() []string {
 		if t.FixtureURL != "" {
 			if msg := checkURL(t.FixtureURL, t.AllowNonLoopback); msg != "" {
 				add("target.fixtureURL", "%s", msg)
+			}
+		}
+		for field, u := range map[string]string{"target.websocketURL": t.WebSocketURL, "target.websocketNoDefaultURL": t.WebSocketNoDefaultURL} {
+			if u != "" {
+				if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+					add(field, "%q is not a ws:// or wss:// URL", u)
+				} else if msg := checkURL("http"+strings.TrimPrefix(u, "ws"), t.AllowNonLoopback); msg != "" {
+					add(field, "%s", msg)
+				}
 			}
 		}
 	}

@@ -9,10 +9,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/gatecheck/gatecheck/fixtures"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/gateway"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/gateway/sigv4"
+	"github.com/gatecheck/gatecheck/gateway/websocket"
 )
 
 // Embedded is the reference gateway and the fixture backend running
@@ -24,6 +28,11 @@ type Embedded struct {
 	APIID         string // the API's id in management paths
 	Gateway       *gateway.Gateway
 	Backend       *backend.Backend
+	// The WebSocket APIs (ws://…, without the stage): the main one and one
+	// without a $default route. Their @connections APIs are on the same
+	// addresses, as on AWS.
+	WebSocketURL, WebSocketNoDefaultURL string
+	WebSockets                          []*websocket.Gateway
 
 	servers []*http.Server
 	done    []chan struct{}
@@ -48,6 +57,15 @@ func LoadReference() (*restapi.API, *restapi.StageFile, error) {
 	return api, sf, err
 }
 
+// LoadReferenceWebSocket loads a reference WebSocket API built into the binary.
+func LoadReferenceWebSocket(name string) (*websocket.API, error) {
+	data, err := fixtures.Files.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return websocket.Load("embedded:"+name, data)
+}
+
 // StartEmbedded starts the fixture and the reference gateway wired to it.
 func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 	if logger == nil {
@@ -57,7 +75,12 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Embedded{Backend: backend.New(backend.Options{Logger: logger})}
+	e := &Embedded{Backend: backend.New(backend.Options{Logger: logger,
+		// The fixture pushes to WebSocket clients through @connections,
+		// signing as the reference gateway's built-in identity.
+		CallbackCredentials: credentials.NewStaticCredentialsProvider(gateway.DefaultCredential.AccessKeyID, gateway.DefaultCredential.SecretAccessKey, ""),
+		CallbackRegion:      "us-east-1",
+	})}
 	fixtureAddr, err := e.serve(e.Backend)
 	if err != nil {
 		return nil, err
@@ -81,7 +104,34 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	e.ManagementURL = "http://" + mgmtAddr
+	for _, ws := range []struct {
+		file string
+		url  *string
+	}{{fixtures.ReferenceWebSocketAPI, &e.WebSocketURL}, {fixtures.ReferenceWebSocketNoDefaultAPI, &e.WebSocketNoDefaultURL}} {
+		addr, err := e.serveWebSocket(ws.file, fixtureAddr, logger)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		*ws.url = "ws://" + addr
+	}
 	return e, nil
+}
+
+// serveWebSocket starts a reference WebSocket API integrated with the fixture.
+func (e *Embedded) serveWebSocket(file, fixtureAddr string, logger *slog.Logger) (string, error) {
+	api, err := LoadReferenceWebSocket(file)
+	if err != nil {
+		return "", err
+	}
+	api.SetVariable("backend", fixtureAddr)
+	gw, err := websocket.New(api, websocket.Options{Logger: logger,
+		Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
+	if err != nil {
+		return "", err
+	}
+	e.WebSockets = append(e.WebSockets, gw)
+	return e.serve(gw)
 }
 
 func (e *Embedded) serve(h http.Handler) (string, error) {
@@ -106,6 +156,11 @@ func (e *Embedded) serve(h http.Handler) (string, error) {
 func (e *Embedded) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// WebSocket connections are hijacked: Shutdown does not wait for them,
+	// the WebSocket gateways close them (and fire $disconnect) first.
+	for _, ws := range e.WebSockets {
+		ws.Close()
+	}
 	for i := len(e.servers) - 1; i >= 0; i-- {
 		if err := e.servers[i].Shutdown(ctx); err != nil {
 			_ = e.servers[i].Close()
@@ -114,6 +169,9 @@ func (e *Embedded) Close() {
 	}
 	if e.Gateway != nil {
 		e.Gateway.Close()
+	}
+	if e.Backend != nil {
+		_ = e.Backend.Close()
 	}
 }
 

@@ -124,6 +124,7 @@ func Prepare(ctx context.Context, profilePath string, logger *slog.Logger) (*con
 		}
 		p.Target.RestURL, p.Target.FixtureURL, p.Target.ManagementURL = e.GatewayURL, e.FixtureURL, e.ManagementURL
 		p.Target.MetricsURL, p.Target.RestAPIID = e.ManagementURL+"/metrics", e.APIID
+		p.Target.WebSocketURL, p.Target.WebSocketNoDefaultURL = e.WebSocketURL, e.WebSocketNoDefaultURL
 		stop = e.Close
 	}
 	target := conformance.NewTarget(p)

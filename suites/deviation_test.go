@@ -91,6 +91,7 @@ func targetFor(t *testing.T, h http.Handler, ref managed) *conformance.Target {
 	mgmt := httptest.NewServer(ref.Management())
 	t.Cleanup(mgmt.Close)
 	p.Target.ManagementURL, p.Target.MetricsURL = mgmt.URL, mgmt.URL+"/metrics"
+	p.Target.WebSocketURL, p.Target.WebSocketNoDefaultURL = e.embedded.WebSocketURL, e.embedded.WebSocketNoDefaultURL
 	tg := conformance.NewTarget(&p)
 	t.Cleanup(tg.Close)
 	return tg
@@ -179,6 +180,9 @@ type deviation struct {
 	// serial: the deviation runs a load scenario, which must not share the
 	// CPU with the parallel deviations (it would measure the machine).
 	serial bool
+	// websocket, when set, replaces the WebSocket APIs (nil: the embedded
+	// one); handler may then be nil (the REST API is the reference).
+	websocket func(t *testing.T) (main, noDefault http.Handler)
 }
 
 var deviations = []deviation{
@@ -989,7 +993,20 @@ func TestChecksFailAgainstDeviations(t *testing.T) {
 			// A fresh reference gateway per deviation: quotas, buckets and
 			// management state are never shared between parallel deviations.
 			ref := gatewayWith(t, nil, gateway.Options{})
-			tg := targetFor(t, d.handler(t, ref), ref)
+			var h http.Handler = ref
+			if d.handler != nil {
+				h = d.handler(t, ref)
+			}
+			tg := targetFor(t, h, ref)
+			if d.websocket != nil {
+				main, noDefault := d.websocket(t)
+				if main != nil {
+					tg.Profile.Target.WebSocketURL = serveWS(t, main)
+				}
+				if noDefault != nil {
+					tg.Profile.Target.WebSocketNoDefaultURL = serveWS(t, noDefault)
+				}
+			}
 			for _, name := range d.fails {
 				err := run(t, name, tg)
 				var f *conformance.Failure

@@ -27,9 +27,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/gatecheck/gatecheck/fixtures"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/gateway"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/gateway/sigv4"
+	"github.com/gatecheck/gatecheck/gateway/websocket"
 	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/runner"
@@ -155,6 +161,9 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	mgmtListen := fs.String("management-listen", "127.0.0.1:8081", "address of the emulated management API (the AWS SDK apigateway client's endpoint); empty: off")
 	lambda := fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
 	accessLog := fs.Bool("access-log", true, "log one line per request (requestId, method, path, status, latency) to stderr")
+	wsPath := fs.String("websocket-api", "", "WebSocket API definition (apigatewayv2 shapes); default: the reference WebSocket API")
+	wsListen := fs.String("websocket-listen", "127.0.0.1:8082", "address of the WebSocket API (ws://…/{stage}) and its @connections API; empty: off")
+	wsNoDefaultListen := fs.String("websocket-nodefault-listen", "", "also serve the reference WebSocket API without a $default route here (the WebSocketNoRoute check's target.websocketNoDefaultURL); empty: off")
 	vars := stageVars{}
 	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
 	if !parse(fs, args, stderr) {
@@ -206,17 +215,75 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	if *mgmtListen != "" {
 		endpoints = append(endpoints, endpoint{"management API", *mgmtListen, gw.Management()})
 	}
+	for _, ws := range []struct{ what, path, addr string }{
+		{"WebSocket API", *wsPath, *wsListen},
+		{"WebSocket API without $default", "embedded:" + fixtures.ReferenceWebSocketNoDefaultAPI, *wsNoDefaultListen},
+	} {
+		if ws.addr == "" {
+			continue
+		}
+		gw, err := webSocketGateway(ws.path, vars, logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
+			return runner.ExitConfig
+		}
+		defer gw.Close() // its connections are hijacked: Shutdown does not close them
+		endpoints = append(endpoints, endpoint{ws.what, ws.addr, gw})
+	}
 	return serveHTTP(endpoints, stderr, logger, "api", api.Name, "stages", strings.Join(names, ","))
+}
+
+// webSocketGateway loads a WebSocket API (default: the reference one) and
+// builds its gateway; --stage-var overrides apply to its stages too.
+func webSocketGateway(path string, vars stageVars, logger *slog.Logger) (*websocket.Gateway, error) {
+	var (
+		api *websocket.API
+		err error
+	)
+	switch {
+	case path == "":
+		api, err = runner.LoadReferenceWebSocket(fixtures.ReferenceWebSocketAPI)
+	case strings.HasPrefix(path, "embedded:"):
+		api, err = runner.LoadReferenceWebSocket(strings.TrimPrefix(path, "embedded:"))
+	default:
+		api, err = websocket.LoadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range vars {
+		api.SetVariable(k, v)
+	}
+	return websocket.New(api, websocket.Options{Logger: logger, Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
 }
 
 func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
 	fs := flag.NewFlagSet("fixture", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
 	version := fs.String("version", "v1", "version label stamped on every response")
+	callbackCreds := fs.String("callback-credentials", "emulator", "how WebSocket callbacks (@connections) are signed: emulator (the reference gateway's built-in identity), aws-default-chain, or none")
+	region := fs.String("callback-region", "", "region for signing callbacks; default: from the callback domain, else us-east-1")
 	if !parse(fs, args, stderr) {
 		return runner.ExitConfig
 	}
-	b := backend.New(backend.Options{Version: *version, Logger: logger})
+	opts := backend.Options{Version: *version, Logger: logger, CallbackRegion: *region}
+	switch *callbackCreds {
+	case "emulator":
+		opts.CallbackCredentials = credentials.NewStaticCredentialsProvider(gateway.DefaultCredential.AccessKeyID, gateway.DefaultCredential.SecretAccessKey, "")
+	case "aws-default-chain":
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck fixture: --callback-credentials aws-default-chain: %v\n", err)
+			return runner.ExitConfig
+		}
+		opts.CallbackCredentials = cfg.Credentials
+	case "none":
+	default:
+		fmt.Fprintf(stderr, "gatecheck fixture: --callback-credentials %q: use emulator, aws-default-chain or none\n", *callbackCreds)
+		return runner.ExitConfig
+	}
+	b := backend.New(opts)
+	defer b.Close()
 	return serveHTTP([]endpoint{{"fixture backend", *listen, b}}, stderr, logger, "version", *version)
 }
 

@@ -1,0 +1,361 @@
+// Package wsload is the WebSocket callback scenario: N client connections
+// stay open while Vegeta posts M callbacks per second through the
+// @connections API, round-robin over the connections. Every callback must
+// reach its client exactly once (zero loss, zero duplicates), and every
+// connection must close cleanly at the end. It reports the callback
+// requests as any Vegeta scenario does (rate, status codes, latency) and
+// the delivery latency: from the moment Vegeta sent the POST to the moment
+// the client read the frame.
+//
+// Vegeta has no WebSocket support, so the clients are gorilla/websocket
+// connections; the callbacks are plain signed HTTP requests, which Vegeta
+// sends on its open-model pacer.
+package wsload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/gatecheck/gatecheck/connections"
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios"
+)
+
+// Options of one run.
+type Options struct {
+	// URL is the WebSocket stage, ws://host/{stage}. Its API must answer
+	// {"action":"reply"} with a frame carrying "connectionId" (the
+	// reference API's reply route), which is how a client learns its id.
+	URL    string
+	Header http.Header // sent on the handshake (x-api-key)
+	Dialer *gws.Dialer
+	// Callbacks posts to the stage's @connections API (signed).
+	Callbacks *connections.Client
+
+	Connections int           // concurrent client connections
+	Rate        int           // callbacks per second, over all connections
+	Duration    time.Duration // of the attack
+	// Grace bounds the wait for callbacks still in flight after the attack
+	// (default 5 s).
+	Grace time.Duration
+
+	AllowNonLoopback bool
+	MaxRate          int
+	Raw              io.Writer // Vegeta's encoding of every callback request
+}
+
+// MaxConnections bounds the client connections one run opens.
+const MaxConnections = 20000
+
+// client is one connection and what it received.
+type client struct {
+	conn *gws.Conn
+	id   string
+	mu   sync.Mutex
+	got  map[uint64]int // sequence number → times received
+	err  error          // why its reader stopped
+	done chan struct{}
+}
+
+// prefix marks this scenario's frames, so replies and other frames on the
+// same connection are not mistaken for callbacks.
+const prefix = "gatecheck-wsload:"
+
+// Run opens the connections, attacks, waits for deliveries, closes and judges.
+func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
+	if o.Grace <= 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.Connections < 1 || o.Connections > MaxConnections {
+		return nil, fmt.Errorf("%w: %d connections is outside 1–%d", scenarios.ErrRefused, o.Connections, MaxConnections)
+	}
+	if o.Callbacks == nil || o.Dialer == nil {
+		return nil, errors.New("wsload: Callbacks and Dialer are required")
+	}
+	if err := scenarios.Bounds(o.Callbacks.Endpoint, o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
+		return nil, err
+	}
+	if err := scenarios.Bounds("http"+strings.TrimPrefix(o.URL, "ws"), o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
+		return nil, err
+	}
+
+	var (
+		sent  sync.Map // sequence number → time Vegeta sent it
+		lat   = make(chan time.Duration, 4096)
+		stats deliveries
+	)
+	collectDone := make(chan struct{})
+	go func() { defer close(collectDone); stats.collect(lat) }()
+
+	arrived := make(chan struct{}, 1) // signalled on every callback frame
+	clients, err := open(ctx, o, &sent, lat, arrived)
+	if err != nil {
+		closeAll(clients) // readers stop before lat closes
+		close(lat)
+		<-collectDone
+		return nil, err
+	}
+
+	// The attack: Vegeta paces signed POSTs, round-robin over the clients.
+	var seq atomic.Uint64
+	var enc vegeta.Encoder
+	if o.Raw != nil {
+		enc = vegeta.NewEncoder(o.Raw)
+	}
+	targeter := func(tgt *vegeta.Target) error {
+		n := seq.Add(1) - 1
+		c := clients[n%uint64(len(clients))]
+		body := []byte(prefix + strconv.FormatUint(n, 10))
+		req, err := o.Callbacks.NewRequest(ctx, http.MethodPost, c.id, body)
+		if err != nil {
+			return err
+		}
+		sent.Store(n, time.Now())
+		tgt.Method, tgt.URL, tgt.Body, tgt.Header = req.Method, req.URL.String(), body, req.Header
+		return nil
+	}
+	var m vegeta.Metrics
+	atk := scenarios.NewAttacker()
+	for r := range atk.Attack(targeter, vegeta.Rate{Freq: o.Rate, Per: time.Second}, o.Duration, "wsload") {
+		m.Add(r)
+		if enc != nil {
+			_ = enc.Encode(r)
+		}
+	}
+	m.Close()
+	posted := int(seq.Load())
+	accepted := int(m.StatusCodes["200"])
+
+	// Wait, bounded by Grace, until every accepted callback arrived.
+	grace := time.NewTimer(o.Grace)
+	defer grace.Stop()
+wait:
+	for delivered(clients) < accepted {
+		select {
+		case <-arrived:
+		case <-grace.C:
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	clean := closeAll(clients)
+	close(lat)
+	<-collectDone
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	lost, dups, unexpected := tally(clients, posted, m)
+	ph := reports.Phase{Name: "callbacks", RequestedRate: float64(o.Rate), AchievedRate: m.Rate, DurationSeconds: m.Duration.Seconds(),
+		Requests: m.Requests, StatusCodes: m.StatusCodes, Verdict: reports.Passed,
+		Latency: map[string]reports.Latency{"post": scenarios.Latency(&m), "delivery": stats.latency()},
+		Values: map[string]float64{"connections": float64(len(clients)), "posted": float64(posted), "accepted": float64(accepted),
+			"delivered": float64(stats.count), "lost": float64(lost), "duplicates": float64(dups), "unexpected": float64(unexpected),
+			"closedCleanly": float64(clean)}}
+	switch {
+	case !scenarios.AchievedRateOK(&m, o.Rate):
+		ph.Verdict, ph.Reason = reports.Invalid, fmt.Sprintf("sent %.0f/s of the %d/s asked: the load generator was the limit", m.Rate, o.Rate)
+	case accepted < int(m.Requests):
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d of %d callbacks were not accepted (status codes %v, errors %v)", int(m.Requests)-accepted, m.Requests, m.StatusCodes, m.Errors)
+	case lost > 0 || dups > 0 || unexpected > 0:
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d accepted callbacks lost, %d delivered twice, %d frames nobody sent", lost, dups, unexpected)
+	case clean < len(clients):
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d of %d connections did not close cleanly", len(clients)-clean, len(clients))
+	}
+	sc := &reports.Scenario{Verdict: reports.Passed}
+	scenarios.AddPhase(sc, &ph)
+	return sc, nil
+}
+
+// open dials the clients (a few at a time) and learns their ids.
+func open(ctx context.Context, o Options, sent *sync.Map, lat chan<- time.Duration, arrived chan<- struct{}) ([]*client, error) {
+	clients := make([]*client, o.Connections)
+	errs := make(chan error, o.Connections)
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := dial(ctx, o)
+			if err != nil {
+				errs <- err
+				return
+			}
+			clients[i] = c
+			go c.read(sent, lat, arrived)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	opened := slices.DeleteFunc(clients, func(c *client) bool { return c == nil })
+	if err := <-errs; err != nil {
+		return opened, fmt.Errorf("wsload: opening %d connections: %w", o.Connections, err)
+	}
+	return opened, nil
+}
+
+func dial(ctx context.Context, o Options) (*client, error) {
+	conn, resp, err := o.Dialer.DialContext(ctx, o.URL, o.Header)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("handshake: %s: %w", resp.Status, err)
+		}
+		return nil, err
+	}
+	// Learn the id before the reader starts: the reply is the first frame.
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if err := conn.WriteMessage(gws.TextMessage, []byte(`{"action":"reply"}`)); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	_, msg, err := conn.ReadMessage()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("reading the reply frame: %w", err)
+	}
+	var reply struct {
+		ConnectionID string `json:"connectionId"`
+	}
+	if json.Unmarshal(msg, &reply) != nil || reply.ConnectionID == "" {
+		conn.Close()
+		return nil, fmt.Errorf("the reply frame carries no connectionId: %.100s", msg)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	return &client{conn: conn, id: reply.ConnectionID, got: map[uint64]int{}, done: make(chan struct{})}, nil
+}
+
+// read records each callback frame until the connection ends.
+func (c *client) read(sent *sync.Map, lat chan<- time.Duration, arrived chan<- struct{}) {
+	defer close(c.done)
+	for {
+		_, msg, err := c.conn.ReadMessage()
+		now := time.Now()
+		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.mu.Unlock()
+			return
+		}
+		s, ok := strings.CutPrefix(string(msg), prefix)
+		if !ok {
+			continue // not a callback of this run (a reply, say)
+		}
+		n, err := strconv.ParseUint(s, 10, 64)
+		c.mu.Lock()
+		if err != nil {
+			c.got[^uint64(0)]++ // counted as unexpected
+		} else {
+			c.got[n]++
+		}
+		c.mu.Unlock()
+		if t0, ok := sent.Load(n); ok && err == nil {
+			lat <- now.Sub(t0.(time.Time))
+		}
+		select {
+		case arrived <- struct{}{}:
+		default: // a signal is already pending
+		}
+	}
+}
+
+func delivered(clients []*client) (n int) {
+	for _, c := range clients {
+		c.mu.Lock()
+		n += len(c.got)
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// closeAll closes every connection with a close frame and waits, bounded,
+// for the server's close in return. It returns how many closed cleanly
+// (the server answered with a normal close).
+func closeAll(clients []*client) (clean int) {
+	for _, c := range clients {
+		_ = c.conn.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	}
+	for _, c := range clients {
+		select {
+		case <-c.done:
+		case <-time.After(2 * time.Second):
+		}
+		_ = c.conn.Close()
+		<-c.done
+		c.mu.Lock()
+		if gws.IsCloseError(c.err, gws.CloseNormalClosure) {
+			clean++
+		}
+		c.mu.Unlock()
+	}
+	return clean
+}
+
+// tally compares what was accepted with what arrived: an accepted callback
+// (200) must arrive exactly once; a refused one must not arrive.
+func tally(clients []*client, posted int, m vegeta.Metrics) (lost, dups, unexpected int) {
+	got := map[uint64]int{}
+	for _, c := range clients {
+		c.mu.Lock()
+		for n, k := range c.got {
+			got[n] += k
+		}
+		c.mu.Unlock()
+	}
+	for n, k := range got {
+		if n >= uint64(posted) {
+			unexpected += k
+		} else if k > 1 {
+			dups += k - 1
+		}
+	}
+	accepted := int(m.StatusCodes["200"])
+	arrived := 0
+	for n := range got {
+		if n < uint64(posted) {
+			arrived++
+		}
+	}
+	if arrived < accepted {
+		lost = accepted - arrived
+	}
+	return lost, dups, unexpected
+}
+
+// deliveries collects delivery latencies.
+type deliveries struct {
+	count int
+	all   []time.Duration
+}
+
+func (d *deliveries) collect(lat <-chan time.Duration) {
+	for l := range lat {
+		d.count++
+		d.all = append(d.all, l)
+	}
+}
+
+func (d *deliveries) latency() reports.Latency {
+	if len(d.all) == 0 {
+		return reports.Latency{}
+	}
+	slices.Sort(d.all)
+	q := func(p float64) float64 { return d.all[min(len(d.all)-1, int(p*float64(len(d.all))))].Seconds() }
+	return reports.Latency{Count: len(d.all), P50: q(0.50), P90: q(0.90), P99: q(0.99), Max: d.all[len(d.all)-1].Seconds()}
+}

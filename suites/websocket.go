@@ -1,0 +1,518 @@
+package suites
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+	. "github.com/onsi/gomega"
+
+	"github.com/gatecheck/gatecheck/conformance"
+	"github.com/gatecheck/gatecheck/profile"
+)
+
+// FeatureWebSocket: WebSocket APIs — $connect, routing, limits (spec §8, §2).
+const FeatureWebSocket = "websocket"
+
+// WebSocketConfig is what a profile claims for WebSocket APIs. The API is
+// fixtures/apis/reference.websocket.yaml (or its equivalent on AWS),
+// integrated with the fixture backend's WebSocket endpoint.
+type WebSocketConfig struct {
+	Stage string `yaml:"stage"` // the stage the checks connect to
+	// ShortStage is a stage whose idle timeout and maximum connection
+	// duration are IdleTimeout and MaxConnectionDuration ("" on AWS, where
+	// both are fixed at 10 min and 2 h: set them and the stage to test
+	// them in real time).
+	ShortStage            string        `yaml:"shortStage"`
+	IdleTimeout           time.Duration `yaml:"idleTimeout"`
+	MaxConnectionDuration time.Duration `yaml:"maxConnectionDuration"`
+	// LifetimeSlack is how late after a lifetime limit the close may come.
+	LifetimeSlack time.Duration `yaml:"lifetimeSlack"`
+	// APIKey is sent on $connect, which requires one ("" if it does not).
+	APIKey string `yaml:"apiKey"`
+	// TimeoutMillis is the integration timeout of the `slow` route.
+	TimeoutMillis int `yaml:"timeoutMillis"`
+	// MaxMessageBytes and MaxFrameBytes: 131072 and 32768 (spec §2).
+	MaxMessageBytes int `yaml:"maxMessageBytes"`
+	MaxFrameBytes   int `yaml:"maxFrameBytes"`
+}
+
+func (c *WebSocketConfig) Validate() []string {
+	var p []string
+	if c.Stage == "" {
+		p = append(p, "stage is required")
+	}
+	if c.ShortStage != "" && (c.IdleTimeout <= 0 || c.MaxConnectionDuration <= c.IdleTimeout) {
+		p = append(p, "with shortStage, idleTimeout must be positive and maxConnectionDuration longer than it")
+	}
+	if c.TimeoutMillis < 50 || c.TimeoutMillis > 29000 {
+		p = append(p, "timeoutMillis must be 50–29000 (spec §1.2)")
+	}
+	if c.MaxMessageBytes <= c.MaxFrameBytes || c.MaxFrameBytes <= 0 {
+		p = append(p, "maxMessageBytes must be larger than maxFrameBytes, both positive")
+	}
+	return p
+}
+
+func init() {
+	profile.RegisterFeature(profile.FeatureSpec{Name: FeatureWebSocket, Description: "WebSocket APIs: $connect, routing, in-band errors, limits (spec §8, §2)", NewConfig: func() any {
+		return &WebSocketConfig{Stage: "ws", TimeoutMillis: 29000, MaxMessageBytes: 131072, MaxFrameBytes: 32768, LifetimeSlack: 2 * time.Second,
+			IdleTimeout: 10 * time.Minute, MaxConnectionDuration: 2 * time.Hour}
+	}})
+}
+
+func wsConfig(t *conformance.T) *WebSocketConfig {
+	c, ok := profile.Config[*WebSocketConfig](t.Target.Profile, FeatureWebSocket)
+	if !ok {
+		t.Skipf("needs feature %q claimed (its stage and API key)", FeatureWebSocket)
+	}
+	return c
+}
+
+// wsConn is a client connection whose frames a reader goroutine delivers,
+// so a check can wait for a frame with a bound without breaking the
+// connection (gorilla's read deadlines are fatal to it).
+type wsConn struct {
+	*gws.Conn
+	frames chan string
+	done   chan struct{} // closed when the reader stops
+	err    error         // why it stopped; read after done
+}
+
+func newWSConn(c *gws.Conn) *wsConn {
+	w := &wsConn{Conn: c, frames: make(chan string, 1024), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				w.err = err
+				return
+			}
+			select {
+			case w.frames <- string(msg):
+			default: // a check that stops reading must not pin this goroutine
+			}
+		}
+	}()
+	return w
+}
+
+// next returns the next frame, or fails the check after d.
+func (w *wsConn) next(t *conformance.T, d time.Duration, what string) string {
+	select {
+	case f := <-w.frames:
+		return f
+	case <-w.done:
+		select {
+		case f := <-w.frames:
+			return f
+		default:
+		}
+		t.Expect(w.err).NotTo(HaveOccurred(), "the connection closed while waiting for %s", what)
+	case <-time.After(d):
+		t.Expect(fmt.Errorf("no frame within %v", d)).NotTo(HaveOccurred(), "waiting for %s", what)
+	case <-t.Ctx.Done():
+		t.Expect(t.Ctx.Err()).NotTo(HaveOccurred(), "waiting for %s", what)
+	}
+	return ""
+}
+
+// closed waits until the server closes the connection and returns the
+// close code (0 if it ended without a close frame).
+func (w *wsConn) closed(t *conformance.T, d time.Duration, what string) int {
+	select {
+	case <-w.done:
+	case <-time.After(d):
+		t.Expect(fmt.Errorf("still open after %v", d)).NotTo(HaveOccurred(), what)
+	}
+	var ce *gws.CloseError
+	if errors.As(w.err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+func (w *wsConn) send(t *conformance.T, v any) {
+	b, ok := v.([]byte)
+	if !ok {
+		var err error
+		b, err = json.Marshal(v)
+		t.Expect(err).NotTo(HaveOccurred())
+	}
+	t.Expect(w.WriteMessage(gws.TextMessage, b)).To(Succeed(), "sending a message")
+}
+
+// shut closes the connection cleanly and waits for the reader.
+func (w *wsConn) shut() {
+	_ = w.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	select {
+	case <-w.done:
+	case <-time.After(2 * time.Second):
+	}
+	_ = w.Close()
+	<-w.done
+}
+
+// event is the fixture's description of one event it received, which the
+// reply route and $default send back as a frame.
+type event struct {
+	ConnectionID string `json:"connectionId"`
+	EventType    string `json:"eventType"`
+	RouteKey     string `json:"routeKey"`
+	RequestID    string `json:"requestId"`
+	Body         string `json:"body"`
+	Message      string `json:"message"` // set instead on in-band errors
+}
+
+func parseEvent(t *conformance.T, frame string) event {
+	var e event
+	t.Expect(json.Unmarshal([]byte(frame), &e)).To(Succeed(), "the frame is not JSON: %.200s", frame)
+	return e
+}
+
+// dialWS connects to stage of the main WebSocket API (with the API key, if
+// the profile has one).
+func dialWS(t *conformance.T, stage string) *wsConn {
+	return dialWSAt(t, t.Target.Profile.Target.WebSocketURL, stage, "")
+}
+
+func dialWSAt(t *conformance.T, base, stage, query string) *wsConn {
+	h := http.Header{"User-Agent": {"gatecheck-websocket-check"}}
+	if k := wsConfig(t).APIKey; k != "" {
+		h.Set("x-api-key", k)
+	}
+	c, resp, err := t.Target.DialWebSocket(t.Ctx, base, stage, query, h)
+	t.Expect(err).NotTo(HaveOccurred(), "WebSocket handshake with %s/%s%s (%s)", base, stage, query, statusOf(resp))
+	return newWSConn(c)
+}
+
+func statusOf(resp *http.Response) string {
+	if resp == nil {
+		return "no response"
+	}
+	return resp.Status
+}
+
+// whoAmI asks the reply route for this connection's id.
+func (w *wsConn) whoAmI(t *conformance.T) string {
+	w.send(t, map[string]string{"action": "reply", "data": "who-am-i"})
+	e := parseEvent(t, w.next(t, t.Target.Profile.Waits.Request, "the reply route's frame"))
+	t.Expect(e.ConnectionID).NotTo(BeEmpty(), "the reply frame carries $context.connectionId: %+v", e)
+	return e.ConnectionID
+}
+
+// fixtureEvents reads what the fixture saw for a connection.
+func fixtureEvents(t *conformance.T, id string) []event {
+	r := t.Get(t.Target.Profile.Target.FixtureURL+"/ws/events?connectionId="+url.QueryEscape(id), nil)
+	t.Expect(r.Status).To(Equal(http.StatusOK), "fixture /ws/events: %s", r)
+	var evs []event
+	t.Expect(json.Unmarshal(r.Body, &evs)).To(Succeed(), "fixture /ws/events: %s", r)
+	return evs
+}
+
+func routeKeys(evs []event) []string {
+	keys := make([]string, len(evs))
+	for i, e := range evs {
+		keys[i] = e.EventType + " " + e.RouteKey
+	}
+	return keys
+}
+
+// expectInBandError checks an in-band error frame (spec §8.1): the message,
+// this connection's id and a request id, and that the connection stays
+// open (the reply route still answers).
+func expectInBandError(t *conformance.T, w *wsConn, id, frame, message string) {
+	e := parseEvent(t, frame)
+	t.Expect(e.Message).To(Equal(message), "in-band error frame: %s", frame)
+	t.Expect(e.ConnectionID).To(Equal(id), "the error frame names the connection: %s", frame)
+	t.Expect(e.RequestID).NotTo(BeEmpty(), "the error frame carries a request id: %s", frame)
+	t.Expect(w.whoAmI(t)).To(Equal(id), "the connection stays open after an in-band error")
+}
+
+// writeFrames sends one message of n bytes as frames of at most frame bytes.
+func writeFrames(t *conformance.T, c *gws.Conn, n, frame int) error {
+	wr, err := c.NextWriter(gws.TextMessage)
+	if err != nil {
+		return err
+	}
+	chunk := []byte(strings.Repeat("x", frame))
+	for sent := 0; sent < n; sent += frame {
+		// gorilla sends a frame per Write once its buffer (sized to frame
+		// by the dialer below) is full; flushing per chunk keeps each
+		// frame at most frame bytes.
+		if _, err := wr.Write(chunk[:min(frame, n-sent)]); err != nil {
+			return err
+		}
+	}
+	return wr.Close()
+}
+
+// dialFramed connects with a write buffer of frame bytes, so gorilla's
+// frames are at most that large.
+func dialFramed(t *conformance.T, frame int) *wsConn {
+	d := t.Target.Dialer()
+	d.WriteBufferSize = frame
+	h := http.Header{}
+	for k, v := range t.Target.Profile.Target.Headers {
+		h.Set(k, v)
+	}
+	if k := wsConfig(t).APIKey; k != "" {
+		h.Set("x-api-key", k)
+	}
+	c, resp, err := d.DialContext(t.Ctx, conformance.WebSocketStageURL(t.Target.Profile.Target.WebSocketURL, wsConfig(t).Stage), h)
+	t.Expect(err).NotTo(HaveOccurred(), "WebSocket handshake (%s)", statusOf(resp))
+	return newWSConn(c)
+}
+
+func handshakeStatus(t *conformance.T, query string, h http.Header) int {
+	cfg := wsConfig(t)
+	c, resp, err := t.Target.DialWebSocket(t.Ctx, t.Target.Profile.Target.WebSocketURL, cfg.Stage, query, h)
+	if err == nil {
+		_ = c.Close()
+		return http.StatusSwitchingProtocols
+	}
+	t.Expect(resp).NotTo(BeNil(), "the handshake failed without an HTTP answer: %v", err)
+	return resp.StatusCode
+}
+
+var wsNeeds = []string{conformance.NeedWebSocket}
+var wsFixtureNeeds = []string{conformance.NeedWebSocket, conformance.NeedFixtureCounters}
+
+var _ = conformance.Register(conformance.Area{
+	Name:  "websocket",
+	Title: "WebSocket APIs",
+	Checks: []conformance.Check{
+		{
+			Name: "WebSocketConnect", Feature: FeatureWebSocket, Section: "§8.2",
+			Description: "$connect: the handshake completes once the $connect integration answers 2xx, and the integration received eventType CONNECT and routeKey $connect for the connection's id",
+			Needs:       wsFixtureNeeds,
+			Test: func(t *conformance.T) {
+				w := dialWS(t, wsConfig(t).Stage)
+				defer w.shut()
+				id := w.whoAmI(t)
+				evs := fixtureEvents(t, id)
+				t.Expect(evs).NotTo(BeEmpty(), "the fixture saw no event for connection %s", id)
+				t.Expect(evs[0].EventType+" "+evs[0].RouteKey).To(Equal("CONNECT $connect"), "the first event of a connection is its $connect: %v", routeKeys(evs))
+			},
+		},
+		{
+			Name: "WebSocketConnectRejected", Feature: FeatureWebSocket, Section: "§8.2",
+			Description: "A $connect integration answering non-2xx rejects the handshake with that status; no connection is made",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				h := http.Header{}
+				if k := wsConfig(t).APIKey; k != "" {
+					h.Set("x-api-key", k)
+				}
+				for _, status := range []int{http.StatusForbidden, http.StatusUnauthorized} {
+					t.Expect(handshakeStatus(t, fmt.Sprintf("?reject=%d", status), h)).To(Equal(status), "handshake whose $connect integration answers %d", status)
+				}
+			},
+		},
+		{
+			Name: "WebSocketAPIKeyOnConnectOnly", Feature: FeatureWebSocket, Section: "§3.4, §8.2",
+			Description: "An API key required on $connect: a handshake without it is rejected with 403; once connected, messages need no key",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				if cfg.APIKey == "" {
+					t.Skipf("the profile's $connect requires no API key (websocket.apiKey)")
+				}
+				t.Expect(handshakeStatus(t, "", nil)).To(Equal(http.StatusForbidden), "handshake without x-api-key")
+				t.Expect(handshakeStatus(t, "", http.Header{"X-Api-Key": {"gatecheckNotAKey0000000000"}})).To(Equal(http.StatusForbidden), "handshake with an unknown key")
+				w := dialWS(t, cfg.Stage)
+				defer w.shut()
+				w.whoAmI(t) // messages carry no key: routed all the same
+			},
+		},
+		{
+			Name: "WebSocketCustomRoute", Feature: FeatureWebSocket, Section: "§8.1, §8.4",
+			Description: "A message whose route selection expression ($request.body.action) names a custom route reaches that route's integration with the connection id, eventType MESSAGE, the route key and a fresh request id; its route response comes back as a frame",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				w := dialWS(t, wsConfig(t).Stage)
+				defer w.shut()
+				msg := `{"action":"reply","data":"custom-route"}`
+				var ids []string
+				var conn string
+				for range 2 {
+					w.send(t, []byte(msg))
+					e := parseEvent(t, w.next(t, t.Target.Profile.Waits.Request, "the reply route's frame"))
+					t.Expect(e.EventType).To(Equal("MESSAGE"), "%+v", e)
+					t.Expect(e.RouteKey).To(Equal("reply"), "%+v", e)
+					t.Expect(e.Body).To(Equal(msg), "the integration received the message as sent: %+v", e)
+					t.Expect(e.ConnectionID).NotTo(BeEmpty())
+					if conn != "" {
+						t.Expect(e.ConnectionID).To(Equal(conn), "one connection, one id")
+					}
+					conn = e.ConnectionID
+					ids = append(ids, e.RequestID)
+				}
+				t.Expect(ids[0]).NotTo(Equal(ids[1]), "each message has its own request id")
+			},
+		},
+		{
+			Name: "WebSocketDefaultRoute", Feature: FeatureWebSocket, Section: "§8.1",
+			Description: "Non-JSON messages and messages whose route key matches no route go to $default",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				w := dialWS(t, wsConfig(t).Stage)
+				defer w.shut()
+				for _, msg := range []string{"plain text, not JSON", `{"action":"no-such-route"}`, `{"other":"field"}`} {
+					w.send(t, []byte(msg))
+					e := parseEvent(t, w.next(t, t.Target.Profile.Waits.Request, "the $default route's frame"))
+					t.Expect(e.RouteKey).To(Equal("$default"), "message %q: %+v", msg, e)
+					t.Expect(e.Body).To(Equal(msg))
+				}
+			},
+		},
+		{
+			Name: "WebSocketNoRoute", Feature: FeatureWebSocket, Section: "§8.1",
+			Description: `With no matching route and no $default, the client receives {"message": "Forbidden", "connectionId", "requestId"} and the connection stays open`,
+			Needs:       []string{conformance.NeedWebSocketNoDefault},
+			Test: func(t *conformance.T) {
+				w := dialWSAt(t, t.Target.Profile.Target.WebSocketNoDefaultURL, wsConfig(t).Stage, "")
+				defer w.shut()
+				id := w.whoAmI(t)
+				w.send(t, []byte(`{"action":"no-such-route"}`))
+				expectInBandError(t, w, id, w.next(t, t.Target.Profile.Waits.Request, "the Forbidden frame"), "Forbidden")
+			},
+		},
+		{
+			Name: "WebSocketIntegrationError", Feature: FeatureWebSocket, Section: "§8.1",
+			Description: `A failing integration is reported in-band: {"message": "Internal server error", "connectionId", "requestId"}; the connection stays open`,
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				w := dialWS(t, wsConfig(t).Stage)
+				defer w.shut()
+				id := w.whoAmI(t)
+				w.send(t, map[string]string{"action": "fail"})
+				expectInBandError(t, w, id, w.next(t, t.Target.Profile.Waits.Request, "the error frame"), "Internal server error")
+			},
+		},
+		{
+			Name: "WebSocketIntegrationTimeout", Feature: FeatureWebSocket, Section: "§1.2",
+			Description: `An integration slower than its timeout is reported in-band at the timeout: {"message": "Endpoint request timed out", …}; the connection stays open`,
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				tol := t.Target.Profile.Tolerances
+				timeout := time.Duration(cfg.TimeoutMillis) * time.Millisecond
+				w := dialWS(t, cfg.Stage)
+				defer w.shut()
+				id := w.whoAmI(t)
+				start := time.Now()
+				w.send(t, map[string]any{"action": "slow", "delayMs": cfg.TimeoutMillis + 2000})
+				frame := w.next(t, timeout+tol.TimeoutLate+t.Target.Profile.Waits.Request, "the timeout frame")
+				elapsed := time.Since(start)
+				t.Expect(elapsed).To(BeNumerically(">=", timeout-tol.TimeoutEarly), "the timeout frame came before the integration timeout (%v)", timeout)
+				t.Expect(elapsed).To(BeNumerically("<=", timeout+tol.TimeoutLate), "the timeout frame came late: at the backend's pace, not the timeout's")
+				expectInBandError(t, w, id, frame, "Endpoint request timed out")
+			},
+		},
+		{
+			Name: "WebSocketDisconnect", Feature: FeatureWebSocket, Section: "§8.2",
+			Description: "When the client closes, $disconnect reaches its integration with eventType DISCONNECT (best effort: awaited, not required at once)",
+			Needs:       wsFixtureNeeds,
+			Test: func(t *conformance.T) {
+				w := dialWS(t, wsConfig(t).Stage)
+				id := w.whoAmI(t)
+				w.shut()
+				t.Eventually(func(g Gomega) {
+					keys := routeKeys(fixtureEvents(t, id))
+					g.Expect(keys).To(ContainElement("DISCONNECT $disconnect"))
+				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "$disconnect for %s", id)
+			},
+		},
+		{
+			Name: "WebSocketMessageTooBig", Feature: FeatureWebSocket, Section: "§2",
+			Description: "A message of 128 KB (131,072 bytes) in 32 KB frames is accepted; one byte more closes the connection with 1009",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				ok := dialFramed(t, cfg.MaxFrameBytes)
+				defer ok.shut()
+				t.Expect(writeFrames(t, ok.Conn, cfg.MaxMessageBytes, cfg.MaxFrameBytes)).To(Succeed())
+				e := parseEvent(t, ok.next(t, t.Target.Profile.Waits.Request, "the $default reply to a message at the limit"))
+				t.Expect(len(e.Body)).To(Equal(cfg.MaxMessageBytes), "the whole message reached the integration")
+				over := dialFramed(t, cfg.MaxFrameBytes)
+				defer over.shut()
+				_ = writeFrames(t, over.Conn, cfg.MaxMessageBytes+1, cfg.MaxFrameBytes) // the server may close while we write
+				t.Expect(over.closed(t, t.Target.Profile.Waits.Request, "a message over the limit")).To(Equal(gws.CloseMessageTooBig))
+			},
+		},
+		{
+			Name: "WebSocketFrameTooBig", Feature: FeatureWebSocket, Section: "§2",
+			Description: "A single frame over 32 KB closes the connection with 1009, even when the message is under 128 KB",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				w := dialFramed(t, 2*cfg.MaxFrameBytes)
+				defer w.shut()
+				_ = writeFrames(t, w.Conn, cfg.MaxFrameBytes+1024, 2*cfg.MaxFrameBytes)
+				t.Expect(w.closed(t, t.Target.Profile.Waits.Request, "a frame over the limit")).To(Equal(gws.CloseMessageTooBig))
+			},
+		},
+		{
+			Name: "WebSocketIdleTimeout", Feature: FeatureWebSocket, Section: "§2.1",
+			Description: "A connection with no data messages for the idle timeout is closed by the gateway (close code UNCONFIRMED, not asserted) and $disconnect fires",
+			Needs:       wsFixtureNeeds,
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				if cfg.ShortStage == "" {
+					t.Skipf("no websocket.shortStage: the idle timeout is tested on a stage whose limits the profile states")
+				}
+				w := dialWS(t, cfg.ShortStage)
+				defer w.shut()
+				id := w.whoAmI(t)
+				start := time.Now()
+				w.closed(t, cfg.IdleTimeout+cfg.LifetimeSlack+t.Target.Profile.Waits.Request, "an idle connection")
+				t.Expect(time.Since(start)).To(BeNumerically(">=", cfg.IdleTimeout-100*time.Millisecond), "closed before the idle timeout")
+				t.Expect(time.Since(start)).To(BeNumerically("<=", cfg.IdleTimeout+cfg.LifetimeSlack), "closed long after the idle timeout")
+				t.Eventually(func(g Gomega) {
+					g.Expect(routeKeys(fixtureEvents(t, id))).To(ContainElement("DISCONNECT $disconnect"))
+				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "$disconnect after the idle timeout")
+			},
+		},
+		{
+			Name: "WebSocketMaxDuration", Feature: FeatureWebSocket, Section: "§2.1",
+			Description: "Data messages keep a connection past the idle timeout, but not past the maximum connection duration",
+			Needs:       wsNeeds,
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				if cfg.ShortStage == "" {
+					t.Skipf("no websocket.shortStage: the maximum duration is tested on a stage whose limits the profile states")
+				}
+				start := time.Now()
+				w := dialWS(t, cfg.ShortStage)
+				defer w.shut()
+				tick := time.NewTicker(cfg.IdleTimeout / 4)
+				defer tick.Stop()
+				deadline := time.After(cfg.MaxConnectionDuration + cfg.LifetimeSlack)
+			loop:
+				for {
+					select {
+					case <-tick.C:
+						if w.WriteMessage(gws.TextMessage, []byte(`{"action":"keepalive"}`)) != nil {
+							break loop
+						}
+					case <-w.done:
+						break loop
+					case <-deadline:
+						break loop
+					}
+				}
+				w.closed(t, time.Second, "a connection past its maximum duration")
+				lived := time.Since(start)
+				t.Expect(lived).To(BeNumerically(">=", cfg.MaxConnectionDuration-100*time.Millisecond), "closed at %v: before the maximum duration, though active", lived)
+				t.Expect(lived).To(BeNumerically("<=", cfg.MaxConnectionDuration+cfg.LifetimeSlack), "open %v: past the maximum duration", lived)
+			},
+		},
+	},
+})
