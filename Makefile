@@ -38,7 +38,9 @@ repeat: build
 	done; echo "embedded run passed $(N) times in a row"
 
 # Performance: Go benchmarks (ns/op, allocs/op, req/s) printed as ratios,
-# then the Vegeta latency-overhead scenario (p50/p99 added by the gateway).
+# then the Vegeta latency-overhead scenario (p50/p99 added by the gateway),
+# throttle accuracy, WebSocket callback delivery at 1,000/s and the memory
+# of 10,000 idle WebSocket connections.
 bench: build
 	@mkdir -p bench-results
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/... ./fixtures/backend/ | tee bench-results/go-bench.txt
@@ -48,6 +50,10 @@ bench: build
 	./$(BIN) bench overhead --rate 2000 --duration 8s --out bench-results
 	@echo
 	./$(BIN) bench throttle --duration 10s
+	@echo
+	./$(BIN) bench callbacks --rate 1000 --connections 100 --duration 5s
+	@echo
+	./$(BIN) bench idle --connections 10000
 
 clean:
 	rm -rf bin $(OUT) bench-results

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -122,7 +123,7 @@ var _ = conformance.Register(conformance.Area{
 			Description: "Callbacks posted one after another to one connection arrive in order, none lost, none duplicated (200 numbered messages)",
 			Needs:       callbackNeeds,
 			Test: func(t *conformance.T) {
-				w, _ := connected(t)
+				w, id := connected(t)
 				defer w.shut()
 				const n = 200
 				prefix := uuid.NewString()[:8] + "-"
@@ -131,6 +132,7 @@ var _ = conformance.Register(conformance.Area{
 					got := w.next(t, t.Target.Profile.Waits.Request, fmt.Sprintf("burst message %d of %d", i, n))
 					t.Expect(got).To(Equal(fmt.Sprintf("%s%d", prefix, i)), "message %d of the burst (in order, no loss, no duplicate)", i)
 				}
+				expectNoFrame(t, w, callbackClient(t), id, "nothing after the burst's last message (no duplicate)")
 			},
 		},
 		{
@@ -139,10 +141,11 @@ var _ = conformance.Register(conformance.Area{
 			Needs:       callbackNeeds,
 			Test: func(t *conformance.T) {
 				var ws []*wsConn
+				var ids []string
 				for range 3 {
-					w, _ := connected(t)
+					w, id := connected(t)
 					defer w.shut()
-					ws = append(ws, w)
+					ws, ids = append(ws, w), append(ids, id)
 				}
 				data := "broadcast-" + uuid.NewString()
 				ws[0].send(t, map[string]string{"action": "broadcast", "data": data})
@@ -151,6 +154,7 @@ var _ = conformance.Register(conformance.Area{
 					// skip frames until this one, bounded by the wait.
 					t.Eventually(func() string { return w.next(t, t.Target.Profile.Waits.Request, "the broadcast") }).
 						WithTimeout(t.Target.Profile.Waits.Request).WithPolling(time.Millisecond).Should(Equal(data), "client %d receives the broadcast", i)
+					expectNoFrame(t, w, callbackClient(t), ids[i], fmt.Sprintf("client %d receives the broadcast once", i))
 				}
 			},
 		},
@@ -181,7 +185,7 @@ var _ = conformance.Register(conformance.Area{
 				t.Expect(err).NotTo(HaveOccurred(), "GetConnection")
 				t.Expect(info.ConnectedAt).To(BeTemporally(">=", before), "connectedAt")
 				t.Expect(info.ConnectedAt).To(BeTemporally("<=", time.Now().Add(2*time.Second)), "connectedAt")
-				t.Expect(info.Identity.SourceIP).NotTo(BeEmpty(), "identity.sourceIp")
+				t.Expect(net.ParseIP(info.Identity.SourceIP)).NotTo(BeNil(), "identity.sourceIp is an IP address: %q", info.Identity.SourceIP)
 				t.Expect(info.Identity.UserAgent).To(Equal("gatecheck-websocket-check"), "identity.userAgent is the handshake's User-Agent")
 				t.Expect(info.LastActiveAt).To(BeTemporally(">=", info.ConnectedAt), "lastActiveAt")
 				// Timestamps have millisecond resolution: a message in the

@@ -342,8 +342,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		return benchOverhead(args, stdout, stderr)
 	case "throttle":
 		return benchThrottle(args, stdout, stderr)
+	case "callbacks":
+		return benchCallbacks(args, stdout, stderr)
+	case "idle":
+		return benchIdle(args, stdout, stderr)
+	case "idle-clients": // bench idle's child process
+		return benchIdleClients(args, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (overhead or throttle)\n", mode)
+	fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (overhead, throttle, callbacks or idle)\n", mode)
 	return runner.ExitConfig
 }
 

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -27,6 +28,10 @@ type conn struct {
 	domainName, sourceIP, userAgent string
 	header                          http.Header // nil unless a mapping reads it
 	query                           url.Values  // nil unless a mapping reads it
+
+	// ctx is cancelled when the connection ends (or the gateway closes).
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	ws  *gws.Conn       // set before the goroutines start
 	raw *frameLimitConn // the socket under ws
@@ -66,6 +71,7 @@ func (g *Gateway) newConn(r *http.Request, stage *stageRuntime) *conn {
 		domainName: r.Host, sourceIP: ip, userAgent: r.UserAgent(),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), writerDone: make(chan struct{}),
 	}
+	c.ctx, c.cancel = context.WithCancel(g.ctx)
 	if g.api.readsHandshake {
 		c.header, c.query = r.Header, r.URL.Query()
 	}
@@ -117,6 +123,7 @@ func (c *conn) end(code int, text string) {
 		life.Stop()
 	}
 	c.g.unregister(c)
+	c.cancel()
 	close(c.done)
 	c.g.log.Debug("websocket: closing", "connectionId", c.id, "code", code)
 }
@@ -254,7 +261,9 @@ func (c *conn) handleMessage(kind int, data []byte) {
 		c.sendError("Forbidden", requestID)
 		return
 	}
-	res := g.invoke(g.ctx, c, route.Integration, &event{
+	// c.ctx ends with the connection: a closed connection must not wait
+	// out its integration (up to 29 s) before $disconnect.
+	res := g.invoke(c.ctx, c, route.Integration, &event{
 		kind: eventMessage, routeKey: routeKey, requestID: requestID, messageID: newID(),
 		body: data, binary: kind == gws.BinaryMessage, at: g.clock.Now(),
 	})

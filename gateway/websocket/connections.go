@@ -16,20 +16,20 @@ import (
 // call must be SigV4-signed for execute-api; errors carry AWS's
 // x-amzn-ErrorType so the SDKs decode them.
 func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stageName, id string) {
-	// Read at most one byte past the limit: enough to refuse, and the
-	// signature's payload hash needs the body in memory anyway.
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPostBytes+1))
+	// Authenticate before judging the size, as AWS does: the signature's
+	// payload hash needs the whole body, so read up to the REST payload
+	// limit (10 MB); beyond that, refuse without hashing.
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxReadBytes+1))
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, "BadRequestException", "Could not read the request body")
 		return
 	}
-	if len(body) > MaxPostBytes {
+	if len(body) > maxReadBytes {
 		if !claimsSignature(r) {
 			writeJSONError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 			return
 		}
-		writeJSONError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException",
-			"Message too long: a message may be at most "+strconv.Itoa(MaxPostBytes)+" bytes")
+		writePayloadTooLarge(w)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -39,6 +39,10 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stage
 			typ, msg = "ForbiddenException", "Forbidden"
 		}
 		writeJSONError(w, http.StatusForbidden, typ, msg)
+		return
+	}
+	if len(body) > MaxPostBytes {
+		writePayloadTooLarge(w)
 		return
 	}
 	stage := g.stages[stageName]
@@ -73,6 +77,15 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stage
 		c.end(gws.CloseNormalClosure, "")
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// maxReadBytes bounds the body read to verify a signature (the REST API
+// payload limit); PostToConnection itself takes MaxPostBytes.
+const maxReadBytes = 10 << 20
+
+func writePayloadTooLarge(w http.ResponseWriter) {
+	writeJSONError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException",
+		"Message too long: a message may be at most "+strconv.Itoa(MaxPostBytes)+" bytes")
 }
 
 // writeGone answers 410 with an empty JSON object: AWS's 410 body may be
