@@ -52,6 +52,13 @@ type Options struct {
 	// CacheInvalidators are the access key ids allowed
 	// execute-api:InvalidateCache. Default: every credential's.
 	CacheInvalidators []string
+	// Deployments are API snapshots by deployment id, for stages (or
+	// canaries) whose deployment differs from the API given to New; any
+	// other deployment id is served by that API. Each snapshot routes its
+	// own resources, methods and integrations; stage-level settings
+	// (throttling, caching, usage plans, gateway responses) come from the
+	// stage file and the API given to New.
+	Deployments map[string]*restapi.API
 }
 
 // DefaultCredential is the emulator's built-in identity, for local use only;
@@ -119,8 +126,11 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 		func(next http.Handler) http.Handler { // 10 MB limit; buffer the body
 			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
 		},
-		func(next http.Handler) http.Handler { return routing.New(api, g.stages, responder, next) }, // stage, resource, method
-		func(next http.Handler) http.Handler { return &canary.Selector{Next: next} },                // base or canary, per request
+		func(next http.Handler) http.Handler { return routing.NewStageLookup(api, g.stages, responder, next) }, // the stage
+		func(next http.Handler) http.Handler { return &canary.Selector{Next: next} },                           // base or canary deployment, per request
+		func(next http.Handler) http.Handler { // the deployment's resource and method
+			return routing.NewResources(api, opts.Deployments, responder, next)
+		},
 		func(next http.Handler) http.Handler { // API key and usage plan throttle
 			return &usageplan.KeyEnforcer{Plans: g.plans, Source: api.APIKeySource, Responder: responder, Next: next}
 		},
@@ -151,6 +161,19 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	if err != nil {
 		return nil, err
 	}
+	// The deployments that exist: the snapshots given, and those the stage
+	// file names (served by api).
+	g.mgmt.Deployments = map[string]bool{}
+	for id := range opts.Deployments {
+		g.mgmt.Deployments[id] = true
+	}
+	for _, st := range stages {
+		g.mgmt.Deployments[st.DeploymentID] = true
+		if st.CanarySettings != nil {
+			g.mgmt.Deployments[st.CanarySettings.DeploymentID] = true
+		}
+	}
+	delete(g.mgmt.Deployments, "")
 	g.mgmt.Stages(api.ID(), g.stages, cacheStage)
 	g.handler = h
 	return g, nil

@@ -510,3 +510,66 @@ func TestAccessLogOption(t *testing.T) {
 		}
 	}
 }
+
+// deploymentAPI is a one-route API whose mock answers with its own label.
+func deploymentAPI(t *testing.T, path, label string) *restapi.API {
+	t.Helper()
+	doc := `openapi: 3.0.1
+info: {title: deployments, version: "1"}
+paths:
+  ` + path + `:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"deployment":"$context.deploymentId","label":"` + label + `","canary":"$context.isCanaryRequest"}'}
+`
+	api, err := restapi.Load(label+".yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
+}
+
+// A stage serves its deployment's snapshot of the API, and its canary the
+// canary deployment's (spec §6, §7): routes, methods and integrations
+// come from the snapshot, not from the stage.
+func TestStagesServeTheirDeploymentsSnapshot(t *testing.T) {
+	d1 := deploymentAPI(t, "/v1-only", "first")
+	d2 := deploymentAPI(t, "/v2-only", "second")
+	stages := []restapi.Stage{
+		{StageName: "old", DeploymentID: "d1"},
+		{StageName: "new", DeploymentID: "d2"},
+		{StageName: "canaried", DeploymentID: "d1", CanarySettings: &restapi.CanarySettings{PercentTraffic: 100, DeploymentID: "d2"}},
+	}
+	gw, err := gateway.New(d1, &restapi.StageFile{Stages: stages}, gateway.Options{Deployments: map[string]*restapi.API{"d2": d2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	for _, c := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/old/v1-only", 200, `{"deployment":"d1","label":"first","canary":"false"}`},
+		{"/old/v2-only", 403, `{"message":"Missing Authentication Token"}`},
+		{"/new/v2-only", 200, `{"deployment":"d2","label":"second","canary":"false"}`},
+		{"/new/v1-only", 403, `{"message":"Missing Authentication Token"}`},
+		{"/canaried/v2-only", 200, `{"deployment":"d2","label":"second","canary":"true"}`},
+		{"/canaried/v1-only", 403, `{"message":"Missing Authentication Token"}`},
+	} {
+		if status, body := get(c.path); status != c.status || body != c.body {
+			t.Errorf("GET %s: %d %s; want %d %s", c.path, status, body, c.status, c.body)
+		}
+	}
+}

@@ -164,6 +164,8 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	wsPath := fs.String("websocket-api", "", "WebSocket API definition (apigatewayv2 shapes); default: the reference WebSocket API")
 	wsListen := fs.String("websocket-listen", "127.0.0.1:8082", "address of the WebSocket API (ws://…/{stage}) and its @connections API; empty: off")
 	wsNoDefaultListen := fs.String("websocket-nodefault-listen", "", "also serve the reference WebSocket API without a $default route here (the WebSocketNoRoute check's target.websocketNoDefaultURL); empty: off")
+	deployments := stageVars{}
+	fs.Var(deployments, "deployment", "serve deployment id from its own API definition, id=file (repeatable), e.g. d2=api-v2.yaml; other deployment ids are snapshots of --api")
 	vars := stageVars{}
 	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
 	if !parse(fs, args, stderr) {
@@ -197,7 +199,13 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	for k, v := range vars {
 		sf.SetVariable(k, v)
 	}
-	opts := gateway.Options{LambdaEndpoint: *lambda}
+	opts := gateway.Options{LambdaEndpoint: *lambda, Deployments: map[string]*restapi.API{}}
+	for id, file := range deployments {
+		if opts.Deployments[id], err = restapi.LoadFile(file); err != nil {
+			fmt.Fprintf(stderr, "gatecheck serve: --deployment %s: %v\n", id, err)
+			return runner.ExitConfig
+		}
+	}
 	if *accessLog {
 		opts.AccessLog = logger
 	}

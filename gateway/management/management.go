@@ -26,7 +26,10 @@ type API struct {
 	// Metrics, when set, is served without authentication at /metrics
 	// (Prometheus text format).
 	Metrics http.Handler
-	mux     *http.ServeMux
+	// Deployments, when set, are the deployment ids that exist: UpdateStage
+	// cannot point a stage or its canary anywhere else.
+	Deployments map[string]bool
+	mux         *http.ServeMux
 }
 
 // New returns the management API over plans.

@@ -176,14 +176,16 @@ func TestUpdateStageIsAllOrNothing(t *testing.T) {
 	stages := canary.NewStages([]restapi.Stage{{StageName: "test", DeploymentID: "d1", Variables: map[string]string{"version": "v1"},
 		CanarySettings: &restapi.CanarySettings{DeploymentID: "d2", StageVariableOverrides: map[string]string{"version": "v2"}}}})
 	api := management.New(usageplan.New(&restapi.API{}, &restapi.StageFile{}, clock), &sigv4.Verifier{Credentials: []sigv4.Credential{cred}, Clock: clock}, clock)
+	api.Deployments = map[string]bool{"d1": true, "d2": true}
 	api.Stages("api", stages, noCaches{})
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	client := apigateway.New(apigateway.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, "")})
 	for name, bad := range map[string]types.PatchOperation{
-		"resize without a cache cluster": {Op: types.OpReplace, Path: aws.String("/cacheClusterSize"), Value: aws.String("0.5")},
-		"invalid override value":         {Op: types.OpReplace, Path: aws.String("/canarySettings/stageVariableOverrides/version"), Value: aws.String("v 2!")},
+		"resize without a cache cluster":               {Op: types.OpReplace, Path: aws.String("/cacheClusterSize"), Value: aws.String("0.5")},
+		"invalid override value":                       {Op: types.OpReplace, Path: aws.String("/canarySettings/stageVariableOverrides/version"), Value: aws.String("v 2!")},
+		"a canary on a deployment that does not exist": {Op: types.OpReplace, Path: aws.String("/canarySettings/deploymentId"), Value: aws.String("d9")},
 	} {
 		_, err := client.UpdateStage(context.Background(), &apigateway.UpdateStageInput{RestApiId: aws.String("api"), StageName: aws.String("test"),
 			PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/variables/version"), Value: aws.String("v9")}, bad}})

@@ -83,6 +83,11 @@ func (a *API) Stages(apiID string, stages *canary.Stages, caches StageCaches) {
 					return err
 				}
 			}
+			for _, id := range []string{st.DeploymentID, canaryDeployment(st)} {
+				if id != "" && a.Deployments != nil && !a.Deployments[id] {
+					return fmt.Errorf("Invalid deployment identifier specified: %s", id)
+				}
+			}
 			problems := restapi.ValidateStageVariables("variables", st.Variables)
 			if st.CanarySettings != nil {
 				problems = append(problems, restapi.ValidateStageVariables("canarySettings.stageVariableOverrides", st.CanarySettings.StageVariableOverrides)...)
@@ -184,6 +189,13 @@ func applyCanaryField(cs *restapi.CanarySettings, field, value string) error {
 		return fmt.Errorf("Invalid patch path /canarySettings/%s", field)
 	}
 	return nil
+}
+
+func canaryDeployment(st *restapi.Stage) string {
+	if st.CanarySettings == nil {
+		return ""
+	}
+	return st.CanarySettings.DeploymentID
 }
 
 func stageJSON(st *restapi.Stage, cacheSize string) map[string]any {

@@ -17,13 +17,42 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 )
 
-// Stage routes requests for one API.
-type Stage struct {
+// StageLookup is the first routing stage: it finds the stage named by the
+// path's first segment and sets the stage's deployment and variables. The
+// canary selector runs next (it may switch the request to the canary's
+// deployment), then Resources matches the rest of the path.
+type StageLookup struct {
 	api       *restapi.API
 	stages    *canary.Stages // live: the management API may update them
-	root      *node
 	responder *gatewayresponse.Responder
 	next      http.Handler
+}
+
+// Resources is the second routing stage: it matches the path below the
+// stage against the resources of the request's deployment.
+type Resources struct {
+	def       *tree
+	byID      map[string]*tree // deployments with their own definition
+	responder *gatewayresponse.Responder
+	next      http.Handler
+}
+
+// Deployments are API snapshots by deployment id (spec §7: a deployment is
+// an immutable snapshot of the API). A deployment id not listed is served
+// by the default definition.
+type Deployments map[string]*restapi.API
+
+type tree struct {
+	api  *restapi.API
+	root *node
+}
+
+func newTree(api *restapi.API) *tree {
+	t := &tree{api: api, root: &node{}}
+	for _, res := range api.Resources {
+		t.root.insert(res)
+	}
+	return t
 }
 
 type node struct {
@@ -35,13 +64,25 @@ type node struct {
 	resource *restapi.Resource
 }
 
-// New builds the routing stage. The API must have been validated by restapi.Load.
-func New(api *restapi.API, stages *canary.Stages, responder *gatewayresponse.Responder, next http.Handler) *Stage {
-	s := &Stage{api: api, stages: stages, root: &node{}, responder: responder, next: next}
-	for _, res := range api.Resources {
-		s.root.insert(res)
+// New builds both routing stages back to back, for a gateway without
+// canaries. The API must have been validated by restapi.Load.
+func New(api *restapi.API, stages *canary.Stages, responder *gatewayresponse.Responder, next http.Handler) http.Handler {
+	return NewStageLookup(api, stages, responder, NewResources(api, nil, responder, next))
+}
+
+// NewStageLookup returns the stage lookup for api's stages.
+func NewStageLookup(api *restapi.API, stages *canary.Stages, responder *gatewayresponse.Responder, next http.Handler) *StageLookup {
+	return &StageLookup{api: api, stages: stages, responder: responder, next: next}
+}
+
+// NewResources returns the resource matcher: def for every deployment not
+// in deployments.
+func NewResources(def *restapi.API, deployments Deployments, responder *gatewayresponse.Responder, next http.Handler) *Resources {
+	r := &Resources{def: newTree(def), byID: make(map[string]*tree, len(deployments)), responder: responder, next: next}
+	for id, api := range deployments {
+		r.byID[id] = newTree(api)
 	}
-	return s
+	return r
 }
 
 func (n *node) insert(res *restapi.Resource) {
@@ -98,17 +139,28 @@ func (n *node) match(segs []string, params map[string]string) *restapi.Resource 
 	return nil
 }
 
-func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *StageLookup) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := request.From(r.Context())
 	c.API = s.api
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/")
-	stageName, rest, _ := strings.Cut(path, "/")
+	stageName, _, _ := strings.Cut(path, "/")
 	stage := s.stages.Get(unescape(stageName))
 	if stage == nil {
-		s.notFound(w, r)
+		notFound(s.responder, w, r)
 		return
 	}
 	c.Stage, c.StageVariables, c.DeploymentID = stage, stage.Variables, stage.DeploymentID
+	s.next.ServeHTTP(w, r)
+}
+
+func (s *Resources) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := request.From(r.Context())
+	t := s.byID[c.DeploymentID]
+	if t == nil {
+		t = s.def
+	}
+	c.API = t.api
+	_, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
 	var segs []string
 	if rest = strings.TrimSuffix(rest, "/"); rest != "" {
 		segs = strings.Split(rest, "/")
@@ -117,30 +169,28 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	params := map[string]string{}
-	res := s.root.match(segs, params)
+	res := t.root.match(segs, params)
 	if res == nil {
-		s.notFound(w, r)
+		notFound(s.responder, w, r)
 		return
 	}
 	m := res.Method(r.Method)
 	if m == nil {
-		s.notFound(w, r)
+		notFound(s.responder, w, r)
 		return
 	}
 	c.Resource, c.Method, c.PathParams = res, m, params
 	s.next.ServeHTTP(w, r)
 }
 
-// notFound answers an unmatched request. With a non-SigV4 Authorization
-// header API Gateway tries to parse it as SigV4 first and fails (spec §13.1).
-func (s *Stage) notFound(w http.ResponseWriter, r *http.Request) {
+func notFound(responder *gatewayresponse.Responder, w http.ResponseWriter, r *http.Request) {
 	if auth := r.Header.Get("Authorization"); auth != "" && !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") {
 		sum := sha256.Sum256([]byte(auth))
 		msg := "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '" + base64.StdEncoding.EncodeToString(sum[:]) + "'."
-		s.responder.Write(w, r, gatewayresponse.IncompleteSignature, msg)
+		responder.Write(w, r, gatewayresponse.IncompleteSignature, msg)
 		return
 	}
-	s.responder.Write(w, r, gatewayresponse.MissingAuthenticationToken, "")
+	responder.Write(w, r, gatewayresponse.MissingAuthenticationToken, "")
 }
 
 func unescape(s string) string {
