@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	"github.com/google/uuid"
 	. "github.com/onsi/gomega"
 
 	"github.com/gatecheck/gatecheck/conformance"
@@ -269,6 +270,33 @@ func promotion() []types.PatchOperation {
 	}
 }
 
+// canaryStageCache checks useStageCache on the cache stage's canary.
+func canaryStageCache(t *conformance.T) {
+	stage := cacheConfig(t).Stage
+	st := getStage(t, stage)
+	if st.CanarySettings == nil || aws.ToString(st.CanarySettings.DeploymentId) == aws.ToString(st.DeploymentId) {
+		t.Skipf("the cache stage %q needs a canary on another deployment (canarySettings.deploymentId)", stage)
+	}
+	defer restoreStage(t, stage)()
+	gc := uuid.NewString()
+	base := primed(t, "cached", gc)
+
+	t.Expect(updateStage(t, stage, replace("/canarySettings/useStageCache", "false"))).To(Succeed())
+	setPercent(t, stage, 100)
+	first, second := getID(t, cached(t, "cached", gc), nil), getID(t, cached(t, "cached", gc), nil)
+	t.Expect(first).NotTo(Equal(base), "a canary request without useStageCache was answered from the base's cache entry")
+	t.Expect(second).NotTo(Equal(first), "a canary request without useStageCache was answered from the cache")
+
+	t.Expect(updateStage(t, stage, replace("/canarySettings/useStageCache", "true"))).To(Succeed())
+	settle(t)
+	gc = uuid.NewString()
+	first = getID(t, cached(t, "cached", gc), nil)
+	t.Expect(getID(t, cached(t, "cached", gc), nil)).To(Equal(first), "with useStageCache a canary request is answered from the stage cache")
+	setPercent(t, stage, 0)
+	t.Expect(getID(t, cached(t, "cached", gc), nil)).NotTo(Equal(first), "the base (deployment %s) was answered from the canary's entry (deployment %s): entries of different deployments are kept apart",
+		aws.ToString(st.DeploymentId), aws.ToString(st.CanarySettings.DeploymentId))
+}
+
 // canaryUnderLoad runs the Vegeta canary scenario with a promotion halfway.
 func canaryUnderLoad(t *conformance.T) {
 	cfg := canaryConfig(t)
@@ -411,6 +439,12 @@ var _ = conformance.Register(conformance.Area{
 			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
 			Scenario:    true,
 			Test:        canaryUnderLoad,
+		},
+		{
+			Name: "CanaryStageCache", Feature: FeatureCanary, Section: "§6",
+			Description: "Canary requests bypass the stage cache unless useStageCache is on; with it on, a canary on another deployment keeps its own entries apart from the base's",
+			Needs:       []string{conformance.NeedRoute("cached"), conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Test:        canaryStageCache,
 		},
 		{
 			Name: "CanaryPromotionWithoutCanaryFails", Feature: FeatureCanary, Section: "§6",

@@ -852,6 +852,33 @@ var deviations = []deviation{
 		fails: []string{"CanaryPromotion"},
 	},
 	{
+		name: "a front cache that ignores canaries",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			var mu sync.Mutex
+			entries := map[string]*httptest.ResponseRecorder{}
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/cached/cached") {
+					ref.ServeHTTP(w, r)
+					return
+				}
+				mu.Lock()
+				rec, ok := entries[r.URL.String()]
+				if !ok {
+					rec = httptest.NewRecorder()
+					ref.ServeHTTP(rec, r)
+					entries[r.URL.String()] = rec
+				}
+				mu.Unlock()
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+			})
+		},
+		fails: []string{"CanaryStageCache"},
+	},
+	{
 		name: "promotion accepted without a canary",
 		handler: func(t *testing.T, ref http.Handler) http.Handler {
 			gw := gatewayWith(t, nil, gateway.Options{})

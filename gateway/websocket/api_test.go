@@ -33,9 +33,9 @@ func TestLoadReferenceDefinition(t *testing.T) {
 	if !api.Routes[RouteDefault].ReturnsResponse() || !api.Routes["reply"].ReturnsResponse() || api.Routes["echo"].ReturnsResponse() {
 		t.Error("route responses: want $default and reply only")
 	}
-	// connect's requestParameters merge the backend's (<<: *context) and add two.
+	// connect's requestParameters merge the backend's (<<: *context) and add three.
 	params := api.Integrations["connect"].RequestParameters
-	if len(params) != 8 || params["integration.request.header.X-Gatecheck-Reject"] != "route.request.querystring.reject" ||
+	if len(params) != 9 || params["integration.request.header.X-Gatecheck-Reject"] != "route.request.querystring.reject" ||
 		params["integration.request.header.X-Gatecheck-Connection-Id"] != "context.connectionId" {
 		t.Errorf("connect requestParameters = %v", params)
 	}
