@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +21,11 @@ const maxReasonLines = 10
 func WriteSummary(w io.Writer, r *Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "AREA\tPASSED\tFAILED\tUNSUPPORTED\tSKIPPED\tTIME")
-	for _, g := range groupByArea(r.Specs) {
+	// Areas sorted by name: Ginkgo shuffles the specs, and a table in the
+	// same order every run is easier to compare.
+	groups := groupByArea(r.Specs)
+	slices.SortStableFunc(groups, func(a, b areaGroup) int { return strings.Compare(a.Name, b.Name) })
+	for _, g := range groups {
 		t := count(g.Specs)
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", tabSafe(g.Name), t.Passed, t.Failed, t.Unsupported, t.Skipped, humanDuration(t.Seconds))
 	}
