@@ -452,6 +452,7 @@ func TestWriteAll(t *testing.T) {
 		"json":     filepath.Join(dir, "report.json"),
 		"junit":    filepath.Join(dir, "junit.xml"),
 		"markdown": filepath.Join(dir, "summary.md"),
+		"html":     filepath.Join(dir, "report.html"),
 	}
 	if !reflect.DeepEqual(paths, want) {
 		t.Fatalf("WriteAll = %v, want %v", paths, want)

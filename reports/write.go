@@ -14,8 +14,9 @@ const (
 )
 
 // WriteAll creates dir (mode 0755, with parents) and writes the report in
-// every file format: report.json, junit.xml and summary.md. It returns the
-// written paths keyed by format ("json", "junit", "markdown"). It writes r as
+// every file format: report.json, junit.xml, summary.md and report.html. It
+// returns the written paths keyed by format ("json", "junit", "markdown",
+// "html"). It writes r as
 // given; call r.Summarize first if r.Specs changed.
 func (r *Report) WriteAll(dir string) (map[string]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -29,6 +30,7 @@ func (r *Report) WriteAll(dir string) (map[string]string, error) {
 		{"json", JSONFile, r.WriteJSON},
 		{"junit", JUnitFile, r.WriteJUnit},
 		{"markdown", MarkdownFile, r.WriteMarkdown},
+		{"html", HTMLFile, r.WriteHTML},
 	} {
 		path := filepath.Join(dir, f.name)
 		if err := f.write(path); err != nil {

@@ -198,7 +198,7 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	fmt.Fprintln(opts.Stdout)
 	reports.WriteSummary(opts.Stdout, rep)
 	if opts.OutDir != "" {
-		fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile)
+		fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile, reports.HTMLFile)
 	}
 	return rep, nil
 }
