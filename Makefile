@@ -6,7 +6,7 @@ BIN     := bin/gatecheck
 OUT     ?= gatecheck-report
 N       ?= 20
 
-.PHONY: all build conformance test unit vet fmt-check two-shells repeat bench clean
+.PHONY: all build conformance test unit vet fmt-check two-shells repeat bench peers clean
 
 all: build
 
@@ -54,6 +54,12 @@ bench: build
 	./$(BIN) bench callbacks --rate 1000 --connections 100 --duration 5s
 	@echo
 	./$(BIN) bench idle --connections 10000
+	@echo
+	scripts/peer-bench.sh $(BIN)
+
+# The reference gateway and nginx side by side (needs nginx-light).
+peers: build
+	scripts/peer-bench.sh $(BIN)
 
 clean:
 	rm -rf bin $(OUT) bench-results
