@@ -7,9 +7,7 @@ package gateway
 import (
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -151,7 +149,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	}
 	var h http.Handler = &integration.Stage{ // the integration, under its timeout
 		Clock:          opts.Clock,
-		Client:         &http.Client{Transport: opts.Transport, CheckRedirect: noRedirects},
+		Client:         &http.Client{Transport: opts.Transport, CheckRedirect: integration.NoRedirects},
 		Responder:      responder,
 		LambdaEndpoint: opts.LambdaEndpoint,
 	}
@@ -193,16 +191,4 @@ func (g *Gateway) Close() {
 }
 
 // NewTransport returns the backend transport the gateway uses by default.
-func NewTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:               nil, // never send integration traffic through an environment proxy
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 512,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
-}
-
-// noRedirects returns redirects to the client as API Gateway does.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+func NewTransport() *http.Transport { return integration.NewTransport() }

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,6 +30,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatecheck/gatecheck/gateway/integration"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
 )
 
@@ -159,8 +159,8 @@ func New(api *API, opts Options) (*Gateway, error) {
 		g.clock = clockwork.NewRealClock()
 	}
 	if g.client == nil {
-		g.owned = newTransport()
-		g.client = &http.Client{Transport: g.owned, CheckRedirect: noRedirects}
+		g.owned = integration.NewTransport()
+		g.client = &http.Client{Transport: g.owned, CheckRedirect: integration.NoRedirects}
 	}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
@@ -479,17 +479,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-func newTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:               nil, // never send integration traffic through an environment proxy
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 512,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
-}
-
-// noRedirects hands a redirect back as the integration's response.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
