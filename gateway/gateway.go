@@ -70,6 +70,7 @@ type Gateway struct {
 	plans     *usageplan.Plans
 	stages    *canary.Stages
 	mgmt      *management.API
+	registry  *prometheus.Registry
 }
 
 // New builds the gateway for api and its stage file (both already validated).
@@ -106,6 +107,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	}
 	g.mgmt = management.New(g.plans, verifier, opts.Clock)
 	registry := prometheus.NewRegistry()
+	g.registry = registry
 	g.mgmt.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	var cacheStage *cache.Cache
 	var err error // from building the cache stage
@@ -176,6 +178,10 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	g.handler = h
 	return g, nil
 }
+
+// Metrics is the registry the management API's /metrics serves; a
+// WebSocket API served alongside registers its metrics here too.
+func (g *Gateway) Metrics() prometheus.Registerer { return g.registry }
 
 // Management is the emulated control-plane API (the "apigateway" service),
 // to serve on its own address as AWS does.

@@ -125,7 +125,7 @@ func (e *Embedded) serveWebSocket(file, fixtureAddr string, logger *slog.Logger)
 		return "", err
 	}
 	api.SetVariable("backend", fixtureAddr)
-	gw, err := websocket.New(api, websocket.Options{Logger: logger,
+	gw, err := websocket.New(api, websocket.Options{Logger: logger, Registry: e.Gateway.Metrics(),
 		Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
 	if err != nil {
 		return "", err

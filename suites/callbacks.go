@@ -47,15 +47,8 @@ func init() {
 func callbacksUnderLoad(t *conformance.T) {
 	cfg, _ := profile.Config[*CallbacksConfig](t.Target.Profile, FeatureCallbacks)
 	ws := wsConfig(t)
-	h := http.Header{}
-	for k, v := range t.Target.Profile.Target.Headers {
-		h.Set(k, v)
-	}
-	if ws.APIKey != "" {
-		h.Set("x-api-key", ws.APIKey)
-	}
 	opts := wsload.Options{
-		URL: conformance.WebSocketStageURL(t.Target.Profile.Target.WebSocketURL, ws.Stage), Header: h, Dialer: t.Target.Dialer(),
+		URL: conformance.WebSocketStageURL(t.Target.Profile.Target.WebSocketURL, ws.Stage), Header: handshakeHeader(t), Dialer: t.Target.Dialer(),
 		Callbacks: callbackClient(t), Connections: cfg.LoadConnections, Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
 		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
 	}

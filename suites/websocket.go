@@ -12,6 +12,7 @@ import (
 
 	gws "github.com/gorilla/websocket"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/profile"
@@ -186,12 +187,22 @@ func dialWS(t *conformance.T, stage string) *wsConn {
 	return dialWSAt(t, t.Target.Profile.Target.WebSocketURL, stage, "")
 }
 
-func dialWSAt(t *conformance.T, base, stage, query string) *wsConn {
+// handshakeHeader is what a check's client sends on $connect: the
+// profile's headers, the API key if $connect requires one, a known
+// User-Agent (GetConnection reports it).
+func handshakeHeader(t *conformance.T) http.Header {
 	h := http.Header{"User-Agent": {"gatecheck-websocket-check"}}
+	for k, v := range t.Target.Profile.Target.Headers {
+		h.Set(k, v)
+	}
 	if k := wsConfig(t).APIKey; k != "" {
 		h.Set("x-api-key", k)
 	}
-	c, resp, err := t.Target.DialWebSocket(t.Ctx, base, stage, query, h)
+	return h
+}
+
+func dialWSAt(t *conformance.T, base, stage, query string) *wsConn {
+	c, resp, err := t.Target.DialWebSocket(t.Ctx, base, stage, query, handshakeHeader(t))
 	t.Expect(err).NotTo(HaveOccurred(), "WebSocket handshake with %s/%s%s (%s)", base, stage, query, statusOf(resp))
 	return newWSConn(c)
 }
@@ -268,14 +279,7 @@ func writeFrames(t *conformance.T, c *gws.Conn, msg []byte, frame int) error {
 func dialFramed(t *conformance.T, frame int) *wsConn {
 	d := t.Target.Dialer()
 	d.WriteBufferSize = frame
-	h := http.Header{}
-	for k, v := range t.Target.Profile.Target.Headers {
-		h.Set(k, v)
-	}
-	if k := wsConfig(t).APIKey; k != "" {
-		h.Set("x-api-key", k)
-	}
-	c, resp, err := d.DialContext(t.Ctx, conformance.WebSocketStageURL(t.Target.Profile.Target.WebSocketURL, wsConfig(t).Stage), h)
+	c, resp, err := d.DialContext(t.Ctx, conformance.WebSocketStageURL(t.Target.Profile.Target.WebSocketURL, wsConfig(t).Stage), handshakeHeader(t))
 	t.Expect(err).NotTo(HaveOccurred(), "WebSocket handshake (%s)", statusOf(resp))
 	return newWSConn(c)
 }
@@ -289,6 +293,29 @@ func handshakeStatus(t *conformance.T, query string, h http.Header) int {
 	}
 	t.Expect(resp).NotTo(BeNil(), "the handshake failed without an HTTP answer: %v", err)
 	return resp.StatusCode
+}
+
+// wsMetrics sums the gateway's WebSocket counters for stage over every
+// API (Prometheus text at target.metricsURL), by metric name.
+func wsMetrics(t *conformance.T, stage string) map[string]float64 {
+	resp := t.Get(t.Target.Profile.Target.MetricsURL, nil)
+	t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+	families, err := new(expfmt.TextParser).TextToMetricFamilies(strings.NewReader(string(resp.Body)))
+	t.Expect(err).NotTo(HaveOccurred(), "metrics are not Prometheus text")
+	sums := map[string]float64{}
+	for name, f := range families {
+		if !strings.HasPrefix(name, "apigateway_websocket_") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "stage" && l.GetValue() == stage {
+					sums[name] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sums
 }
 
 var wsNeeds = []string{conformance.NeedWebSocket}
@@ -476,6 +503,34 @@ var _ = conformance.Register(conformance.Area{
 				msg, _ := paddedMessage(cfg.MaxFrameBytes + 1024)
 				_ = writeFrames(t, w.Conn, msg, 2*cfg.MaxFrameBytes)
 				t.Expect(w.closed(t, t.Target.Profile.Waits.Request, "a frame over the limit")).To(Equal(gws.CloseMessageTooBig))
+			},
+		},
+		{
+			Name: "WebSocketMetrics", Feature: FeatureWebSocket, Section: "§8.4",
+			Description: "Per-stage WebSocket metrics count what happened: ConnectCount, MessageCount, IntegrationError (a failing integration) and ClientError (no route) move with a connection's traffic",
+			Needs:       []string{conformance.NeedWebSocket, conformance.NeedWebSocketNoDefault, conformance.NeedMetrics},
+			Test: func(t *conformance.T) {
+				stage := wsConfig(t).Stage
+				before := wsMetrics(t, stage)
+				w := dialWS(t, stage)
+				defer w.shut()
+				id := w.whoAmI(t)
+				w.send(t, map[string]string{"action": "fail"})
+				expectInBandError(t, w, id, w.next(t, t.Target.Profile.Waits.Request, "the error frame"), "Internal server error")
+				nd := dialWSAt(t, t.Target.Profile.Target.WebSocketNoDefaultURL, stage, "")
+				defer nd.shut()
+				ndID := nd.whoAmI(t)
+				nd.send(t, []byte(`{"action":"no-such-route"}`))
+				expectInBandError(t, nd, ndID, nd.next(t, t.Target.Profile.Waits.Request, "the Forbidden frame"), "Forbidden")
+				after := wsMetrics(t, stage)
+				for name, least := range map[string]float64{
+					"apigateway_websocket_connect_count":           2, // two connections
+					"apigateway_websocket_message_count":           6, // whoAmI, fail and whoAmI again, on each of two connections (one fewer fail, one more no-route)
+					"apigateway_websocket_integration_error_count": 1, // the fixture's 500
+					"apigateway_websocket_client_error_count":      1, // no route, no $default
+				} {
+					t.Expect(after[name]-before[name]).To(BeNumerically(">=", least), "%s moved by %v", name, after[name]-before[name])
+				}
 			},
 		},
 		{

@@ -378,6 +378,15 @@ var wsDeviations = []deviation{
 		fails: []string{"WebSocketMessageTooBig", "WebSocketFrameTooBig"},
 	},
 	{
+		name: "WebSocket metrics never exported",
+		websocket: func(t *testing.T) (http.Handler, http.Handler) {
+			// Gateways with no registry: the target's metricsURL (the
+			// deviation's REST gateway) shows no WebSocket counters.
+			return mainWS(t, nil, websocket.Options{}), wsGateway(t, fixtures.ReferenceWebSocketNoDefaultAPI, nil, websocket.Options{})
+		},
+		fails: []string{"WebSocketMetrics"},
+	},
+	{
 		name: "idle timeout and maximum duration longer than configured",
 		websocket: func(t *testing.T) (http.Handler, http.Handler) {
 			return mainWS(t, func(api *websocket.API) {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatecheck/gatecheck/fixtures"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
@@ -230,20 +231,20 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 		if ws.addr == "" {
 			continue
 		}
-		gw, err := webSocketGateway(ws.path, vars, logger)
+		wsGateway, err := webSocketGateway(ws.path, vars, logger, gw.Metrics())
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
 			return runner.ExitConfig
 		}
-		defer gw.Close() // its connections are hijacked: Shutdown does not close them
-		endpoints = append(endpoints, endpoint{ws.what, ws.addr, gw})
+		defer wsGateway.Close() // its connections are hijacked: Shutdown does not close them
+		endpoints = append(endpoints, endpoint{ws.what, ws.addr, wsGateway})
 	}
 	return serveHTTP(endpoints, stderr, logger, "api", api.Name, "stages", strings.Join(names, ","))
 }
 
 // webSocketGateway loads a WebSocket API (default: the reference one) and
 // builds its gateway; --stage-var overrides apply to its stages too.
-func webSocketGateway(path string, vars stageVars, logger *slog.Logger) (*websocket.Gateway, error) {
+func webSocketGateway(path string, vars stageVars, logger *slog.Logger, metrics prometheus.Registerer) (*websocket.Gateway, error) {
 	var (
 		api *websocket.API
 		err error
@@ -262,7 +263,7 @@ func webSocketGateway(path string, vars stageVars, logger *slog.Logger) (*websoc
 	for k, v := range vars {
 		api.SetVariable(k, v)
 	}
-	return websocket.New(api, websocket.Options{Logger: logger, Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
+	return websocket.New(api, websocket.Options{Logger: logger, Registry: metrics, Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
 }
 
 func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
