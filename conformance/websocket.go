@@ -78,6 +78,26 @@ func (t *Target) DialWebSocket(ctx context.Context, base, stage, query string, h
 	return t.Dialer().DialContext(ctx, WebSocketStageURL(base, stage)+query, h)
 }
 
+// SignHandshake adds a SigV4 signature (service execute-api, the
+// profile's credentials) for a WebSocket handshake to {base}/{stage}{query}
+// to h, as an IAM-authorized client does: the signed request is the GET of
+// the stage URL with the http(s) scheme.
+func (t *Target) SignHandshake(ctx context.Context, base, stage, query string, h http.Header) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, CallbackEndpoint(base, stage)+query, nil)
+	if err != nil {
+		return err
+	}
+	if err := t.sign(ctx, req); err != nil {
+		return err
+	}
+	for _, k := range []string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token"} {
+		if v := req.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	return nil
+}
+
 // Connections is an @connections client for a WebSocket stage, signing
 // with the profile's credentials (unsigned when it has none).
 func (t *Target) Connections(ctx context.Context, base, stage string) (*connections.Client, error) {

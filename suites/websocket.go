@@ -39,6 +39,11 @@ type WebSocketConfig struct {
 	APIKey string `yaml:"apiKey"`
 	// TimeoutMillis is the integration timeout of the `slow` route.
 	TimeoutMillis int `yaml:"timeoutMillis"`
+	// NoDefaultRequiresIAM: the API at target.websocketNoDefaultURL requires
+	// IAM authorization on $connect (as fixtures/apis/reference.websocket-nodefault.yaml
+	// says), so handshakes to it are SigV4-signed with the profile's
+	// credentials, and WebSocketIAMConnect checks unsigned ones are refused.
+	NoDefaultRequiresIAM bool `yaml:"noDefaultRequiresIAM"`
 	// MaxMessageBytes and MaxFrameBytes: 131072 and 32768 (spec §2).
 	MaxMessageBytes int `yaml:"maxMessageBytes"`
 	MaxFrameBytes   int `yaml:"maxFrameBytes"`
@@ -202,7 +207,11 @@ func handshakeHeader(t *conformance.T) http.Header {
 }
 
 func dialWSAt(t *conformance.T, base, stage, query string) *wsConn {
-	c, resp, err := t.Target.DialWebSocket(t.Ctx, base, stage, query, handshakeHeader(t))
+	h := handshakeHeader(t)
+	if base == t.Target.Profile.Target.WebSocketNoDefaultURL && wsConfig(t).NoDefaultRequiresIAM {
+		t.Expect(t.Target.SignHandshake(t.Ctx, base, stage, query, h)).To(Succeed(), "signing the handshake")
+	}
+	c, resp, err := t.Target.DialWebSocket(t.Ctx, base, stage, query, h)
 	t.Expect(err).NotTo(HaveOccurred(), "WebSocket handshake with %s/%s%s (%s)", base, stage, query, statusOf(resp))
 	return newWSConn(c)
 }
@@ -368,6 +377,35 @@ var _ = conformance.Register(conformance.Area{
 				w := dialWS(t, cfg.Stage)
 				defer w.shut()
 				w.whoAmI(t) // messages carry no key: routed all the same
+			},
+		},
+		{
+			Name: "WebSocketIAMConnect", Feature: FeatureWebSocket, Section: "§8.2",
+			Description: "IAM authorization on $connect: an unsigned handshake or one signed with an unknown key is rejected with 403 and no connection is made; a SigV4-signed handshake connects",
+			Needs:       []string{conformance.NeedWebSocketNoDefault, conformance.NeedCallbacks},
+			Test: func(t *conformance.T) {
+				cfg := wsConfig(t)
+				if !cfg.NoDefaultRequiresIAM {
+					t.Skipf("the profile's APIs require no IAM authorization on $connect (websocket.noDefaultRequiresIAM)")
+				}
+				base := t.Target.Profile.Target.WebSocketNoDefaultURL
+				status := func(h http.Header) int {
+					c, resp, err := t.Target.DialWebSocket(t.Ctx, base, cfg.Stage, "", h)
+					if err == nil {
+						_ = c.Close()
+						return http.StatusSwitchingProtocols
+					}
+					t.Expect(resp).NotTo(BeNil(), "the handshake failed without an HTTP answer: %v", err)
+					return resp.StatusCode
+				}
+				t.Expect(status(http.Header{})).To(Equal(http.StatusForbidden), "unsigned handshake")
+				forged := http.Header{}
+				t.Expect(t.Target.SignHandshake(t.Ctx, base, cfg.Stage, "", forged)).To(Succeed())
+				forged.Set("Authorization", strings.Replace(forged.Get("Authorization"), "Credential=", "Credential=AKIAGATECHECKFORGED0", 1))
+				t.Expect(status(forged)).To(Equal(http.StatusForbidden), "handshake signed with an unknown access key")
+				w := dialWSAt(t, base, cfg.Stage, "")
+				defer w.shut()
+				w.whoAmI(t)
 			},
 		},
 		{

@@ -112,8 +112,10 @@ func relay(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame
 			proxy.ServeHTTP(w, r)
 			return
 		}
-		h := http.Header{}
-		for _, k := range []string{"X-Api-Key", "User-Agent"} {
+		// The client's handshake as it came, signature included: the Host
+		// it signed stays the Host the gateway verifies.
+		h := http.Header{"Host": {r.Host}}
+		for _, k := range []string{"X-Api-Key", "User-Agent", "Authorization", "X-Amz-Date", "X-Amz-Security-Token"} {
 			if v := r.Header.Get(k); v != "" {
 				h.Set(k, v)
 			}
@@ -376,6 +378,15 @@ var wsDeviations = []deviation{
 			return mainWS(t, nil, websocket.Options{MaxMessageBytes: 64 << 10, MaxFrameBytes: 64 << 10}), nil
 		},
 		fails: []string{"WebSocketMessageTooBig", "WebSocketFrameTooBig"},
+	},
+	{
+		name: "$connect without IAM authorization",
+		websocket: func(t *testing.T) (http.Handler, http.Handler) {
+			return nil, wsGateway(t, fixtures.ReferenceWebSocketNoDefaultAPI, func(api *websocket.API) {
+				api.Routes[websocket.RouteConnect].AuthorizationType = websocket.AuthorizationNone
+			}, websocket.Options{})
+		},
+		fails: []string{"WebSocketIAMConnect"},
 	},
 	{
 		name: "WebSocket metrics never exported",

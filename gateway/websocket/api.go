@@ -53,10 +53,13 @@ type Integration struct {
 
 // Route is one route key and its integration.
 type Route struct {
-	Key                              string
-	Target                           string // integration name
-	Integration                      *Integration
-	APIKeyRequired                   bool
+	Key            string
+	Target         string // integration name
+	Integration    *Integration
+	APIKeyRequired bool
+	// AuthorizationType is NONE or AWS_IAM (a SigV4-signed handshake for
+	// execute-api); like API keys, only $connect may require it.
+	AuthorizationType                string
 	RouteResponseSelectionExpression string // "" or "$default"
 }
 
@@ -77,6 +80,12 @@ const (
 	RouteConnect    = "$connect"
 	RouteDisconnect = "$disconnect"
 	RouteDefault    = "$default"
+)
+
+// Route authorization types (apigatewayv2 AuthorizationType).
+const (
+	AuthorizationNone = "NONE"
+	AuthorizationIAM  = "AWS_IAM"
 )
 
 // AWS's fixed limits (spec §1.2, §2.1).
@@ -160,6 +169,7 @@ type integrationFile struct {
 type routeFile struct {
 	Target                           string `yaml:"target"`
 	APIKeyRequired                   bool   `yaml:"apiKeyRequired"`
+	AuthorizationType                string `yaml:"authorizationType"`
 	RouteResponseSelectionExpression string `yaml:"routeResponseSelectionExpression"`
 }
 
@@ -382,7 +392,17 @@ func buildRoute(key string, in routeFile, api *API, p *problems) *Route {
 	case len(key) > 128:
 		p.addf(field, "route keys are at most 128 characters; shorten it")
 	}
-	r := &Route{Key: key, Target: in.Target, APIKeyRequired: in.APIKeyRequired, RouteResponseSelectionExpression: in.RouteResponseSelectionExpression}
+	r := &Route{Key: key, Target: in.Target, APIKeyRequired: in.APIKeyRequired, AuthorizationType: in.AuthorizationType, RouteResponseSelectionExpression: in.RouteResponseSelectionExpression}
+	switch in.AuthorizationType {
+	case "", AuthorizationNone:
+		r.AuthorizationType = AuthorizationNone
+	case AuthorizationIAM:
+		if key != RouteConnect {
+			p.addf(field+".authorizationType", "authorization applies only on $connect (it then covers the whole connection); move it to the $connect route")
+		}
+	default:
+		p.addf(field+".authorizationType", "%q is not NONE or AWS_IAM (Lambda authorizers are not emulated)", in.AuthorizationType)
+	}
 	if in.Target == "" {
 		p.addf(field+".target", "missing; name one of the integrations (%s)", strings.Join(sortedKeys(api.Integrations), ", "))
 	} else if target := api.Integrations[in.Target]; target == nil {

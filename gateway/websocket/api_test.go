@@ -153,6 +153,8 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown route field", strings.Replace(base, "{target: b}", "{target: b, auth: x}", 1), "(document)", "remove the field"},
 		{"no routes", strings.Replace(base, "routes: {$default: {target: b}}", "routes: {}", 1), "routes", "$default"},
 		{"no stages", strings.Replace(base, "stages: {ws: {}}", "stages: {}", 1), "stages", "add one"},
+		{"IAM off $connect", strings.Replace(base, "{target: b}", "{target: b, authorizationType: AWS_IAM}", 1), "routes.$default.authorizationType", "only on $connect"},
+		{"unknown authorization", strings.Replace(base, "routes: {$default: {target: b}}", "routes: {$connect: {target: b, authorizationType: CUSTOM}}", 1), "routes.$connect.authorizationType", "NONE or AWS_IAM"},
 		{"key without apiKeys", strings.Replace(base, "routes: {$default: {target: b}}", "routes: {$connect: {target: b, apiKeyRequired: true}}", 1), "routes.$connect.apiKeyRequired", "add `apiKeys"},
 		{"timeout too small", strings.Replace(base, "integrationUri: 'http://x/'", "integrationUri: 'http://x/', timeoutInMillis: 49", 1), "integrations.b.timeoutInMillis", "50–29000"},
 		{"unclosed expression", strings.Replace(base, "$request.body.action", "${request.body.action", 1), "routeSelectionExpression", "not closed"},

@@ -224,6 +224,24 @@ func keyHeader() http.Header {
 	return http.Header{"X-Api-Key": {apiKey}, "User-Agent": {"gatecheck-test/1"}}
 }
 
+// signedHeader is a handshake header SigV4-signed for path (an IAM
+// client's), on top of base.
+func (h *harness) signedHeader(path string, base http.Header, secret string) http.Header {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.srv.URL+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sign(h.t, req, nil, secret)
+	out := base.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	out.Set("Authorization", req.Header.Get("Authorization"))
+	out.Set("X-Amz-Date", req.Header.Get("X-Amz-Date"))
+	return out
+}
+
 // connect opens a connection to stage of the reference API and returns it
 // with its id, learnt from the $connect event.
 func (h *harness) connect(stage string) (*gws.Conn, string) {

@@ -234,7 +234,7 @@ func splitPath(u *url.URL) (stage, id string, isConnections, ok bool) {
 	return stage, id, true, true
 }
 
-// serveHandshake runs $connect: API key, then the $connect integration
+// serveHandshake runs $connect: IAM authorization and API key, then the $connect integration
 // while the upgrade stays pending, then the upgrade (spec §8.2).
 func (g *Gateway) serveHandshake(w http.ResponseWriter, r *http.Request, stageName, requestID string) {
 	stage := g.stages[stageName]
@@ -267,6 +267,19 @@ func (g *Gateway) serveHandshake(w http.ResponseWriter, r *http.Request, stageNa
 	c := g.newConn(r, stage)
 	stage.count.connects.Inc()
 	route := g.routes[RouteConnect]
+	// IAM authorization first, then the API key (API Gateway's order).
+	if route != nil && route.AuthorizationType == AuthorizationIAM {
+		if _, err := g.verifier.Verify(r, "execute-api"); err != nil {
+			stage.count.clientErrors.Inc()
+			typ, msg := sigv4.ErrorType(err)
+			if typ == "" {
+				typ, msg = "ForbiddenException", "Forbidden"
+			}
+			g.log.Debug("websocket: $connect refused: IAM authorization failed", "stage", stage.Name, "err", err)
+			writeJSONError(w, http.StatusForbidden, typ, msg)
+			return
+		}
+	}
 	if route != nil && route.APIKeyRequired && !g.keys[r.Header.Get(g.keyName)] {
 		stage.count.clientErrors.Inc()
 		g.log.Debug("websocket: $connect refused: API key missing or unknown", "stage", stage.Name)

@@ -315,7 +315,7 @@ func TestCombinedExpressionAndMappings(t *testing.T) {
 
 func TestNoMatchingRouteAnswersForbidden(t *testing.T) {
 	h := newHarness(t, loadFixture(t, "reference.websocket-nodefault.yaml"))
-	ws, resp, err := h.dial("/ws", nil, nil)
+	ws, resp, err := h.dial("/ws", h.signedHeader("/ws", nil, testCredential.secret), nil)
 	if err != nil {
 		t.Fatalf("%v (%s)", err, statusOf(resp))
 	}
@@ -342,7 +342,7 @@ func TestRoutesEditedBeforeNew(t *testing.T) {
 	api := loadFixture(t, "reference.websocket-nodefault.yaml")
 	api.Routes[RouteDefault] = api.Routes["reply"]
 	h := newHarness(t, api)
-	ws, _, err := h.dial("/ws", nil, nil)
+	ws, _, err := h.dial("/ws", h.signedHeader("/ws", nil, testCredential.secret), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,6 +354,27 @@ func TestRoutesEditedBeforeNew(t *testing.T) {
 	}
 	if got := readFrame(t, ws); got != `backend:{"action":"nope"}` { // reply's route response
 		t.Errorf("frame %q", got)
+	}
+}
+
+// IAM authorization on $connect (spec §8.2): only a SigV4-signed handshake
+// connects, and a refused one never reaches the integration.
+func TestIAMOnConnect(t *testing.T) {
+	h := newHarness(t, loadFixture(t, "reference.websocket-nodefault.yaml"))
+	for name, header := range map[string]http.Header{
+		"unsigned":     nil,
+		"wrong secret": h.signedHeader("/ws", nil, "not-the-secret"),
+	} {
+		_, resp, err := h.dial("/ws", header, nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s handshake: %v (%s), want 403", name, err, statusOf(resp))
+		}
+	}
+	if _, resp, err := h.dial("/ws", h.signedHeader("/ws", nil, testCredential.secret), nil); err != nil {
+		t.Fatalf("signed handshake: %v (%s)", err, statusOf(resp))
+	}
+	if ev := h.backend.next(t); ev.Type != "CONNECT" {
+		t.Errorf("the first event the integration saw is %+v: a refused handshake reached it", ev)
 	}
 }
 
