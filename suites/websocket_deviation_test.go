@@ -6,6 +6,7 @@ package suites_test
 // the frames it sends.
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -413,22 +414,14 @@ var wsDeviations = []deviation{
 // with the reference credential (the deviation accepts it as if signed).
 func signedLike(t *testing.T, r *http.Request) *http.Request {
 	body, _ := io.ReadAll(r.Body)
-	out := r.Clone(r.Context()) // on error: the request as it came
-	out.Body = io.NopCloser(strings.NewReader(string(body)))
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, "http://"+r.Host+r.URL.RequestURI(), strings.NewReader(string(body)))
-	if err != nil {
-		t.Error(err)
-		return out
-	}
-	req.Header = r.Header.Clone()
+	req := r.Clone(r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.URL.Scheme, req.URL.Host = "http", r.Host // the signer reads them from the URL
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: gateway.DefaultCredential.AccessKeyID, SecretAccessKey: gateway.DefaultCredential.SecretAccessKey}
 	if err := v4.NewSigner().SignHTTP(r.Context(), creds, req, hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
-		t.Error(err)
-		return out
+		t.Error(err) // the request stays unsigned: the gateway refuses it
 	}
-	req.RequestURI = r.RequestURI
-	req.RemoteAddr = r.RemoteAddr
 	return req
 }
 

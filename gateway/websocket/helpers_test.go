@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,12 +20,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/smithy-go/encoding/httpbinding"
 	gws "github.com/gorilla/websocket"
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
+	"github.com/gatecheck/gatecheck/connections"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
 )
 
@@ -280,17 +279,16 @@ func (h *harness) callRequest(method, stage, id string, body []byte) *http.Reque
 	return newCallRequest(h.t, h.srv.URL, method, stage, id, body)
 }
 
-// newCallRequest builds an @connections request as the AWS SDK's
-// apigatewaymanagementapi client does: endpoint + "/@connections/" + the id
-// escaped by smithy-go (so "=" travels as "%3D"), octet-stream body.
+// newCallRequest builds an unsigned @connections request with the
+// connections client, which sends what the AWS SDK's
+// apigatewaymanagementapi client sends (endpoint + "/@connections/" + the
+// id escaped by smithy-go, octet-stream body); tests sign it as they need.
 func newCallRequest(tb testing.TB, base, method, stage, id string, body []byte) *http.Request {
 	tb.Helper()
-	req, err := http.NewRequest(method, base+"/"+stage+"/@connections/"+httpbinding.EscapePath(id, true), bytes.NewReader(body))
+	c := &connections.Client{Endpoint: base + "/" + stage}
+	req, err := c.NewRequest(context.Background(), method, id, body)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	return req
 }
