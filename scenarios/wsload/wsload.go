@@ -92,19 +92,15 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		return nil, err
 	}
 
-	var (
-		sent  sync.Map // sequence number → time Vegeta sent it
-		lat   = make(chan time.Duration, 4096)
-		stats deliveries
-	)
+	in := &inbox{lat: make(chan time.Duration, 4096), arrived: make(chan struct{}, 1)}
+	var stats deliveries
 	collectDone := make(chan struct{})
-	go func() { defer close(collectDone); stats.collect(lat) }()
+	go func() { defer close(collectDone); stats.collect(in.lat) }()
 
-	arrived := make(chan struct{}, 1) // signalled on every callback frame
-	clients, err := open(ctx, o, &sent, lat, arrived)
+	clients, err := open(ctx, o, in)
 	if err != nil {
 		closeAll(clients) // readers stop before lat closes
-		close(lat)
+		close(in.lat)
 		<-collectDone
 		return nil, err
 	}
@@ -123,7 +119,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		if err != nil {
 			return err
 		}
-		sent.Store(n, time.Now())
+		in.sent.Store(n, time.Now())
 		tgt.Method, tgt.URL, tgt.Body, tgt.Header = req.Method, req.URL.String(), body, req.Header
 		return nil
 	}
@@ -143,9 +139,9 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	grace := time.NewTimer(o.Grace)
 	defer grace.Stop()
 wait:
-	for delivered(clients) < accepted {
+	for int(in.distinct.Load()) < accepted {
 		select {
-		case <-arrived:
+		case <-in.arrived:
 		case <-grace.C:
 			break wait
 		case <-ctx.Done():
@@ -153,7 +149,7 @@ wait:
 		}
 	}
 	clean := closeAll(clients)
-	close(lat)
+	close(in.lat)
 	<-collectDone
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -183,8 +179,16 @@ wait:
 	return sc, nil
 }
 
+// inbox is what the clients' readers share.
+type inbox struct {
+	sent     sync.Map           // sequence number → time Vegeta sent it
+	lat      chan time.Duration // delivery latencies, to the collector
+	arrived  chan struct{}      // capacity 1: signalled on every callback frame
+	distinct atomic.Int64       // callbacks that arrived at least once
+}
+
 // open dials the clients (a few at a time) and learns their ids.
-func open(ctx context.Context, o Options, sent *sync.Map, lat chan<- time.Duration, arrived chan<- struct{}) ([]*client, error) {
+func open(ctx context.Context, o Options, in *inbox) ([]*client, error) {
 	clients := make([]*client, o.Connections)
 	errs := make(chan error, o.Connections)
 	sem := make(chan struct{}, 32)
@@ -201,7 +205,7 @@ func open(ctx context.Context, o Options, sent *sync.Map, lat chan<- time.Durati
 				return
 			}
 			clients[i] = c
-			go c.read(sent, lat, arrived)
+			go c.read(in)
 		}()
 	}
 	wg.Wait()
@@ -244,7 +248,7 @@ func dial(ctx context.Context, o Options) (*client, error) {
 }
 
 // read records each callback frame until the connection ends.
-func (c *client) read(sent *sync.Map, lat chan<- time.Duration, arrived chan<- struct{}) {
+func (c *client) read(in *inbox) {
 	defer close(c.done)
 	for {
 		_, msg, err := c.conn.ReadMessage()
@@ -260,30 +264,24 @@ func (c *client) read(sent *sync.Map, lat chan<- time.Duration, arrived chan<- s
 			continue // not a callback of this run (a reply, say)
 		}
 		n, err := strconv.ParseUint(s, 10, 64)
-		c.mu.Lock()
 		if err != nil {
-			c.got[^uint64(0)]++ // counted as unexpected
-		} else {
-			c.got[n]++
+			n = ^uint64(0) // counted as unexpected
 		}
+		c.mu.Lock()
+		c.got[n]++
+		first := c.got[n] == 1
 		c.mu.Unlock()
-		if t0, ok := sent.Load(n); ok && err == nil {
-			lat <- now.Sub(t0.(time.Time))
+		if t0, ok := in.sent.Load(n); ok {
+			in.lat <- now.Sub(t0.(time.Time))
+		}
+		if first && err == nil {
+			in.distinct.Add(1)
 		}
 		select {
-		case arrived <- struct{}{}:
+		case in.arrived <- struct{}{}:
 		default: // a signal is already pending
 		}
 	}
-}
-
-func delivered(clients []*client) (n int) {
-	for _, c := range clients {
-		c.mu.Lock()
-		n += len(c.got)
-		c.mu.Unlock()
-	}
-	return n
 }
 
 // closeAll closes every connection with a close frame and waits, bounded,
