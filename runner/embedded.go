@@ -17,6 +17,7 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
 	"github.com/gatecheck/gatecheck/gateway/websocket"
+	"github.com/gatecheck/gatecheck/serving"
 )
 
 // Embedded is the reference gateway and the fixture backend running
@@ -34,8 +35,17 @@ type Embedded struct {
 	WebSocketURL, WebSocketNoDefaultURL string
 	WebSockets                          []*websocket.Gateway
 
+	limits  map[serving.Kind]serving.Limits
 	servers []*http.Server
 	done    []chan struct{}
+}
+
+// EmbeddedOptions tune StartEmbeddedWith.
+type EmbeddedOptions struct {
+	Logger *slog.Logger // nil: discard
+	// Limits replace serving.Defaults for the listeners of a kind (REST,
+	// Management, WebSocket, Fixture); kinds not listed keep the defaults.
+	Limits map[serving.Kind]serving.Limits
 }
 
 // LoadReference loads the reference API and its stages from the files
@@ -66,22 +76,34 @@ func LoadReferenceWebSocket(name string) (*websocket.API, error) {
 	return websocket.Load("embedded:"+name, data)
 }
 
-// StartEmbedded starts the fixture and the reference gateway wired to it.
+// StartEmbedded starts the fixture and the reference gateway wired to it,
+// with the default server limits.
 func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
+	return StartEmbeddedWith(EmbeddedOptions{Logger: logger})
+}
+
+// StartEmbeddedWith starts the fixture and the reference gateway wired to it.
+func StartEmbeddedWith(opts EmbeddedOptions) (*Embedded, error) {
+	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	for k, l := range opts.Limits {
+		if err := l.Validate(""); err != nil {
+			return nil, fmt.Errorf("embedded: limits of server kind %d: %w", k, err)
+		}
 	}
 	api, sf, err := LoadReference()
 	if err != nil {
 		return nil, err
 	}
-	e := &Embedded{Backend: backend.New(backend.Options{Logger: logger,
+	e := &Embedded{limits: opts.Limits, Backend: backend.New(backend.Options{Logger: logger,
 		// The fixture pushes to WebSocket clients through @connections,
 		// signing as the reference gateway's built-in identity.
 		CallbackCredentials: credentials.NewStaticCredentialsProvider(gateway.DefaultCredential.AccessKeyID, gateway.DefaultCredential.SecretAccessKey, ""),
 		CallbackRegion:      "us-east-1",
 	})}
-	fixtureAddr, err := e.serve(e.Backend)
+	fixtureAddr, err := e.serve(e.Backend, serving.Fixture)
 	if err != nil {
 		return nil, err
 	}
@@ -92,13 +114,13 @@ func StartEmbedded(logger *slog.Logger) (*Embedded, error) {
 		e.Close()
 		return nil, err
 	}
-	gwAddr, err := e.serve(e.Gateway)
+	gwAddr, err := e.serve(e.Gateway, serving.REST)
 	if err != nil {
 		e.Close()
 		return nil, err
 	}
 	e.GatewayURL, e.APIID = "http://"+gwAddr, api.ID()
-	mgmtAddr, err := e.serve(e.Gateway.Management())
+	mgmtAddr, err := e.serve(e.Gateway.Management(), serving.Management)
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -131,19 +153,23 @@ func (e *Embedded) serveWebSocket(file, fixtureAddr string, logger *slog.Logger)
 		return "", err
 	}
 	e.WebSockets = append(e.WebSockets, gw)
-	return e.serve(gw)
+	return e.serve(gw, serving.WebSocket)
 }
 
-func (e *Embedded) serve(h http.Handler) (string, error) {
+func (e *Embedded) serve(h http.Handler, kind serving.Kind) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("embedded: listen on loopback: %w", err)
 	}
-	srv := NewServer(h)
+	limits, ok := e.limits[kind]
+	if !ok {
+		limits = serving.Defaults(kind)
+	}
+	srv := serving.NewServer(h, limits)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serving.Serve(srv, ln, limits); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			slog.Error("embedded server stopped", "err", err)
 		}
 	}()
@@ -172,17 +198,5 @@ func (e *Embedded) Close() {
 	}
 	if e.Backend != nil {
 		_ = e.Backend.Close()
-	}
-}
-
-// NewServer returns an http.Server with the timeouts a gateway needs: long
-// enough for a 29 s integration, bounded against slow clients.
-func NewServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
 	}
 }

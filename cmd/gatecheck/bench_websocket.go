@@ -28,6 +28,7 @@ import (
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/runner"
 	"github.com/gatecheck/gatecheck/scenarios/wsload"
+	"github.com/gatecheck/gatecheck/serving"
 )
 
 // benchCallbacks measures callback delivery on the reference WebSocket
@@ -101,8 +102,11 @@ func benchIdle(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
 		return runner.ExitConfig
 	}
-	srv := runner.NewServer(gw)
-	go func() { _ = srv.Serve(ln) }()
+	// The idle connections are the measurement: lift the connection cap.
+	limits := serving.Defaults(serving.WebSocket)
+	limits.MaxConns = 0
+	srv := serving.NewServer(gw, limits)
+	go func() { _ = serving.Serve(srv, ln, limits) }()
 	defer srv.Close()
 
 	before := inUse()

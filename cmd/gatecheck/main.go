@@ -12,13 +12,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -27,16 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/gatecheck/gatecheck/fixtures"
-	"github.com/gatecheck/gatecheck/fixtures/backend"
-	"github.com/gatecheck/gatecheck/gateway"
-	"github.com/gatecheck/gatecheck/gateway/restapi"
-	"github.com/gatecheck/gatecheck/gateway/sigv4"
-	"github.com/gatecheck/gatecheck/gateway/websocket"
 	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/runner"
@@ -139,206 +126,6 @@ func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 		fmt.Fprintf(stderr, "gatecheck run: %v\n", err)
 	}
 	return runner.ExitCode(rep, err)
-}
-
-// stageVars collects repeated --stage-var name=value flags.
-type stageVars map[string]string
-
-func (s stageVars) String() string { return fmt.Sprint(map[string]string(s)) }
-func (s stageVars) Set(v string) error {
-	name, value, ok := strings.Cut(v, "=")
-	if !ok || name == "" {
-		return fmt.Errorf("%q is not name=value", v)
-	}
-	s[name] = value
-	return nil
-}
-
-func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	apiPath := fs.String("api", "", "REST API definition (OpenAPI 3 with x-amazon-apigateway-*); default: the reference API")
-	stagesPath := fs.String("stages", "", "stage file; default: the reference API's stages")
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
-	mgmtListen := fs.String("management-listen", "127.0.0.1:8081", "address of the emulated management API (the AWS SDK apigateway client's endpoint); empty: off")
-	lambda := fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
-	accessLog := fs.Bool("access-log", true, "log one line per request (requestId, method, path, status, latency) to stderr")
-	wsPath := fs.String("websocket-api", "", "WebSocket API definition (apigatewayv2 shapes); default: the reference WebSocket API")
-	wsListen := fs.String("websocket-listen", "127.0.0.1:8082", "address of the WebSocket API (ws://…/{stage}) and its @connections API; empty: off")
-	wsNoDefaultListen := fs.String("websocket-nodefault-listen", "", "also serve the reference WebSocket API without a $default route here (the WebSocketNoRoute check's target.websocketNoDefaultURL); empty: off")
-	deployments := stageVars{}
-	fs.Var(deployments, "deployment", "serve deployment id from its own API definition, id=file (repeatable), e.g. d2=api-v2.yaml; other deployment ids are snapshots of --api")
-	vars := stageVars{}
-	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
-	}
-	if (*apiPath == "") != (*stagesPath == "") {
-		fmt.Fprintln(stderr, "gatecheck serve: --api and --stages go together (give both, or neither for the reference API)")
-		return runner.ExitConfig
-	}
-	var (
-		api *restapi.API
-		sf  *restapi.StageFile
-		err error
-	)
-	if *apiPath == "" {
-		api, sf, err = runner.LoadReference()
-	} else {
-		api, err = restapi.LoadFile(*apiPath)
-		if err == nil {
-			sf, err = restapi.LoadStageFile(*stagesPath)
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
-		return runner.ExitConfig
-	}
-	if problems := restapi.ValidateStageVariables("--stage-var", vars); len(problems) > 0 {
-		fmt.Fprintf(stderr, "gatecheck serve: %s\n", strings.Join(problems, "; "))
-		return runner.ExitConfig
-	}
-	for k, v := range vars {
-		sf.SetVariable(k, v)
-	}
-	opts := gateway.Options{LambdaEndpoint: *lambda, Deployments: map[string]*restapi.API{}}
-	for id, file := range deployments {
-		if opts.Deployments[id], err = restapi.LoadFile(file); err != nil {
-			fmt.Fprintf(stderr, "gatecheck serve: --deployment %s: %v\n", id, err)
-			return runner.ExitConfig
-		}
-	}
-	if *accessLog {
-		opts.AccessLog = logger
-	}
-	gw, err := gateway.New(api, sf, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
-		return runner.ExitConfig
-	}
-	defer gw.Close()
-	names := make([]string, len(sf.Stages))
-	for i, s := range sf.Stages {
-		names[i] = s.StageName
-	}
-	endpoints := []endpoint{{"reference gateway", *listen, gw}}
-	if *mgmtListen != "" {
-		endpoints = append(endpoints, endpoint{"management API", *mgmtListen, gw.Management()})
-	}
-	for _, ws := range []struct{ what, path, addr string }{
-		{"WebSocket API", *wsPath, *wsListen},
-		{"WebSocket API without $default", "embedded:" + fixtures.ReferenceWebSocketNoDefaultAPI, *wsNoDefaultListen},
-	} {
-		if ws.addr == "" {
-			continue
-		}
-		wsGateway, err := webSocketGateway(ws.path, vars, logger, gw.Metrics())
-		if err != nil {
-			fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
-			return runner.ExitConfig
-		}
-		defer wsGateway.Close() // its connections are hijacked: Shutdown does not close them
-		endpoints = append(endpoints, endpoint{ws.what, ws.addr, wsGateway})
-	}
-	return serveHTTP(endpoints, stderr, logger, "api", api.Name, "stages", strings.Join(names, ","))
-}
-
-// webSocketGateway loads a WebSocket API (default: the reference one) and
-// builds its gateway; --stage-var overrides apply to its stages too.
-func webSocketGateway(path string, vars stageVars, logger *slog.Logger, metrics prometheus.Registerer) (*websocket.Gateway, error) {
-	var (
-		api *websocket.API
-		err error
-	)
-	switch {
-	case path == "":
-		api, err = runner.LoadReferenceWebSocket(fixtures.ReferenceWebSocketAPI)
-	case strings.HasPrefix(path, "embedded:"):
-		api, err = runner.LoadReferenceWebSocket(strings.TrimPrefix(path, "embedded:"))
-	default:
-		api, err = websocket.LoadFile(path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range vars {
-		api.SetVariable(k, v)
-	}
-	return websocket.New(api, websocket.Options{Logger: logger, Registry: metrics, Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
-}
-
-func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
-	fs := flag.NewFlagSet("fixture", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
-	version := fs.String("version", "v1", "version label stamped on every response")
-	callbackCreds := fs.String("callback-credentials", "emulator", "how WebSocket callbacks (@connections) are signed: emulator (the reference gateway's built-in identity), aws-default-chain, or none")
-	region := fs.String("callback-region", "", "region for signing callbacks; default: from the callback domain, else us-east-1")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
-	}
-	opts := backend.Options{Version: *version, Logger: logger, CallbackRegion: *region}
-	switch *callbackCreds {
-	case "emulator":
-		opts.CallbackCredentials = credentials.NewStaticCredentialsProvider(gateway.DefaultCredential.AccessKeyID, gateway.DefaultCredential.SecretAccessKey, "")
-	case "aws-default-chain":
-		cfg, err := config.LoadDefaultConfig(context.Background())
-		if err != nil {
-			fmt.Fprintf(stderr, "gatecheck fixture: --callback-credentials aws-default-chain: %v\n", err)
-			return runner.ExitConfig
-		}
-		opts.CallbackCredentials = cfg.Credentials
-	case "none":
-	default:
-		fmt.Fprintf(stderr, "gatecheck fixture: --callback-credentials %q: use emulator, aws-default-chain or none\n", *callbackCreds)
-		return runner.ExitConfig
-	}
-	b := backend.New(opts)
-	defer b.Close()
-	return serveHTTP([]endpoint{{"fixture backend", *listen, b}}, stderr, logger, "version", *version)
-}
-
-// endpoint is one listener of a serving command.
-type endpoint struct {
-	what, addr string
-	handler    http.Handler
-}
-
-// serveHTTP serves the endpoints until SIGINT/SIGTERM, then shuts them
-// down gracefully.
-func serveHTTP(endpoints []endpoint, stderr io.Writer, logger *slog.Logger, attrs ...any) int {
-	var servers []*http.Server
-	errc := make(chan error, len(endpoints))
-	for _, e := range endpoints {
-		ln, err := net.Listen("tcp", e.addr)
-		if err != nil {
-			for _, s := range servers {
-				_ = s.Close()
-			}
-			fmt.Fprintf(stderr, "gatecheck: listen %s for the %s: %v\n", e.addr, e.what, err)
-			return runner.ExitConfig
-		}
-		srv := runner.NewServer(e.handler)
-		servers = append(servers, srv)
-		logger.Info(e.what+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
-		go func() { errc <- srv.Serve(ln) }()
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	code := 0
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(stderr, "gatecheck: %v\n", err)
-			code = 1
-		}
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, s := range servers {
-		_ = s.Shutdown(shutdown)
-	}
-	logger.Info("stopped")
-	return code
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
