@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -229,6 +230,10 @@ func (c *Cache) fetch(w http.ResponseWriter, r *http.Request, store *Store, key 
 func (c *Cache) authorized(r *http.Request) bool {
 	if c.verifier == nil {
 		return false
+	}
+	// The payload stage has read the body; sign-check the bytes it kept.
+	if body := request.From(r.Context()).Body; body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	id, err := c.verifier.Verify(r, "execute-api")
 	return err == nil && c.invalidators[id.AccessKeyID]

@@ -7,6 +7,7 @@ package management
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,9 +33,12 @@ type API struct {
 	mux         *http.ServeMux
 }
 
-// New returns the management API over plans.
+// New returns the management API over plans. Bodies are verified and kept
+// up to maxBody bytes (a copy of verifier with that limit).
 func New(plans *usageplan.Plans, verifier *sigv4.Verifier, clock clockwork.Clock) *API {
-	a := &API{Plans: plans, Verifier: verifier, Clock: clock, mux: http.NewServeMux()}
+	bounded := *verifier
+	bounded.MaxBodyBytes = maxBody
+	a := &API{Plans: plans, Verifier: &bounded, Clock: clock, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /usageplans", a.getUsagePlans)
 	a.mux.HandleFunc("GET /usageplans/{id}", a.getUsagePlan)
 	a.mux.HandleFunc("GET /usageplans/{id}/usage", a.getUsage)
@@ -56,12 +60,22 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.Metrics.ServeHTTP(w, r)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if _, err := a.Verifier.Verify(r, "apigateway"); err != nil {
+		status := http.StatusForbidden
+		if errors.Is(err, sigv4.ErrTooLarge) {
+			// A correctly signed body over the limit (or one too long to
+			// authenticate). The apigateway model has no error for this;
+			// the answer is the emulator's.
+			status = http.StatusRequestEntityTooLarge
+			w.Header().Set("Connection", "close") // the rest of the body is not read
+		}
 		typ, msg := sigv4.ErrorType(err)
-		Error(w, http.StatusForbidden, typ, msg)
+		Error(w, status, typ, msg)
 		return
 	}
+	// Verify kept a hashed body (at most maxBody bytes); an UNSIGNED-PAYLOAD
+	// body is still unread and is bounded here.
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	// Handler only looks up (it does not fill r.PathValue); ServeHTTP dispatches.
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		Error(w, http.StatusNotFound, "NotFoundException", "Invalid request path "+r.URL.Path)

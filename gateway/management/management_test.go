@@ -1,7 +1,10 @@
 package management_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
@@ -195,5 +199,39 @@ func TestUpdateStageIsAllOrNothing(t *testing.T) {
 		if st := stages.Get("test"); st.Variables["version"] != "v1" || st.CanarySettings.StageVariableOverrides["version"] != "v2" {
 			t.Errorf("%s: the rejected patch changed the stage: %+v %+v", name, st.Variables, st.CanarySettings)
 		}
+	}
+}
+
+// signedPatch sends a PATCH with body, signed with secret like the SDK does.
+func signedPatch(t *testing.T, url, secret string, body []byte) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPatch, url+"/usageplans/p1/keys/k1/usage", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: secret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "apigateway", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// A correctly signed body over the 1 MiB limit gets 413, not a signature
+// error; a wrongly signed one is still refused as a signature error.
+func TestOversizedSignedBodyGets413(t *testing.T) {
+	_, _, _, url := setup(t)
+	body := bytes.Repeat([]byte(" "), 1<<20+1)
+	if resp := signedPatch(t, url, cred.SecretAccessKey, body); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("signed %d-byte body: status %d %q, want 413", len(body), resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+	}
+	if resp := signedPatch(t, url, "not-the-secret", body); resp.StatusCode != http.StatusForbidden ||
+		resp.Header.Get("X-Amzn-ErrorType") != "InvalidSignatureException" {
+		t.Fatalf("wrongly signed oversized body: %d %q, want 403 InvalidSignatureException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 	}
 }

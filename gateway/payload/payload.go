@@ -25,17 +25,22 @@ type Limit struct {
 	Next      http.Handler
 }
 
+// firstChunk bounds the buffer reserved before a body's first byte
+// arrives: the buffer then grows with the bytes received, never with what
+// Content-Length announces, so header-only requests cost no memory.
+const firstChunk = 32 << 10
+
 func (l *Limit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > l.MaxBytes {
 		l.tooLarge(w, r)
 		return
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		size := r.ContentLength
-		if size < 0 || size > l.MaxBytes {
-			size = 512
+		size := int64(bytes.MinRead)
+		if r.ContentLength > 0 {
+			size = min(r.ContentLength, firstChunk) + 1 // +1: ReadFrom sees EOF without growing
 		}
-		buf := bytes.NewBuffer(make([]byte, 0, size+1))
+		buf := bytes.NewBuffer(make([]byte, 0, size))
 		n, err := buf.ReadFrom(io.LimitReader(r.Body, l.MaxBytes+1))
 		if n > l.MaxBytes {
 			l.tooLarge(w, r)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -268,5 +269,21 @@ func TestOnTheWire(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || next.calls != 1 || len(next.body) != 1024 {
 		t.Errorf("at the limit: %d, next %d, %d bytes", resp.StatusCode, next.calls, len(next.body))
+	}
+}
+
+// A request that announces 10 MiB and sends a few bytes costs memory for
+// those bytes only: the stage must not reserve the announced length.
+func TestDeclaredLengthReservesNothing(t *testing.T) {
+	req := httptest.NewRequest("POST", "/test/echo", onlyReader{strings.NewReader("short")})
+	req.ContentLength = payload.MaxBytes
+	rec := httptest.NewRecorder()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	limit(payload.MaxBytes, &sink{}).ServeHTTP(rec, req)
+	runtime.ReadMemStats(&after)
+	if used := after.TotalAlloc - before.TotalAlloc; used > 1<<20 {
+		t.Fatalf("the payload stage allocated %d bytes for a 5-byte body announced as %d", used, payload.MaxBytes)
 	}
 }

@@ -77,7 +77,25 @@ type Verifier struct {
 	Credentials []Credential
 	Clock       clockwork.Clock // default real clock
 	MaxSkew     time.Duration   // default 15 * time.Minute, as AWS
+	// MaxBodyBytes is the largest body Verify keeps for the handler
+	// (default DefaultMaxBodyBytes). A longer body is still hashed, not
+	// kept, up to HashSlack bytes more, so that the signature is checked
+	// before the size: a correctly signed request then fails with
+	// ErrTooLarge, a badly signed one with ErrSignature.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes is API Gateway's 10 MB request payload limit.
+const DefaultMaxBodyBytes = 10 << 20
+
+// HashSlack is how far past MaxBodyBytes a body is still hashed to
+// authenticate it; a longer one gets ErrTooLarge unauthenticated.
+const HashSlack = 16 << 20
+
+// hashChunk bounds the buffer reserved before the first byte of a body
+// arrives: it grows with what is received, never with what a
+// Content-Length header announces.
+const hashChunk = 32 << 10
 
 // Identity is who signed a request.
 type Identity struct{ AccessKeyID, Name, Region, Service string }
@@ -102,6 +120,10 @@ var (
 	// ErrExpired: X-Amz-Date is outside MaxSkew, or a presigned URL has
 	// expired (InvalidSignatureException "Signature expired: ...").
 	ErrExpired = errors.New("sigv4: signature expired")
+	// ErrTooLarge: the body is longer than MaxBodyBytes. The caller
+	// answers 413. The signature was checked first unless the body was
+	// longer still (HashSlack past the limit).
+	ErrTooLarge = errors.New("sigv4: request body too large")
 )
 
 // Messages AWS uses.
@@ -164,6 +186,8 @@ func ErrorType(err error) (errorType, message string) {
 			msg = "Signature expired."
 		}
 		return "InvalidSignatureException", msg
+	case errors.Is(err, ErrTooLarge):
+		return "PayloadTooLargeException", msg
 	}
 	return "", err.Error()
 }
@@ -197,10 +221,11 @@ type auth struct {
 }
 
 // Verify checks r's signature for the given service (e.g. "execute-api").
-// It reads r.Body when the payload hash has to be computed and restores it
-// with the same bytes, so the body stays readable. It returns the signer's
-// identity, or an error wrapping one of the Err kinds with the message AWS
-// would give (see ErrorType).
+// Everything but the body is checked first. It reads r.Body when the
+// payload hash has to be computed, in bounded chunks up to MaxBodyBytes,
+// and restores it with the same bytes, so the body stays readable. It
+// returns the signer's identity, or an error wrapping one of the Err kinds
+// with the message AWS would give (see ErrorType).
 func (v *Verifier) Verify(r *http.Request, service string) (Identity, error) {
 	if r == nil || r.URL == nil {
 		return Identity{}, fail(ErrMissing, msgMissing)
@@ -222,7 +247,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (Identity, error) {
 		return Identity{}, err
 	}
 
-	payloadHash, err := payloadHash(r, a)
+	payloadHash, tooLarge, err := payloadHash(r, a, v.maxBody())
 	if err != nil {
 		return Identity{}, err
 	}
@@ -235,17 +260,30 @@ func (v *Verifier) Verify(r *http.Request, service string) (Identity, error) {
 	if err != nil {
 		return Identity{}, err
 	}
-	if match(a, sig, signedHeaders) {
-		return id, nil
-	}
+	authentic := match(a, sig, signedHeaders)
 	// Single-encoded canonical path, as some execute-api clients sign it.
-	if a.service == "execute-api" && escapingChangesPath(r.URL.EscapedPath()) {
+	if !authentic && a.service == "execute-api" && escapingChangesPath(r.URL.EscapedPath()) {
 		sig2, signedHeaders2, err := recompute(r, a, signer, creds, payloadHash, true, nil)
-		if err == nil && match(a, sig2, signedHeaders2) {
-			return id, nil
-		}
+		authentic = err == nil && match(a, sig2, signedHeaders2)
 	}
-	return Identity{}, mismatch(r, a, signer, creds, payloadHash, signedHeaders)
+	switch {
+	case !authentic:
+		return Identity{}, mismatch(r, a, signer, creds, payloadHash, signedHeaders)
+	case tooLarge:
+		return Identity{}, tooLargeError(v.maxBody())
+	}
+	return id, nil
+}
+
+func (v *Verifier) maxBody() int64 {
+	if v.MaxBodyBytes > 0 {
+		return v.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+func tooLargeError(limit int64) error {
+	return fail(ErrTooLarge, "Request body exceeds the maximum allowed size of %d bytes.", limit)
 }
 
 func match(a *auth, sig, signedHeaders string) bool {
@@ -448,44 +486,72 @@ func skewString(d time.Duration) string {
 
 // payloadHash returns the payload hash the client signed: the
 // X-Amz-Content-Sha256 value when present (checked against the body when it
-// is a hex digest), else the SHA-256 of the body. The body is restored.
-func payloadHash(r *http.Request, a *auth) (string, error) {
+// is a hex digest), else the SHA-256 of the body. The body is restored when
+// it is within limit; tooLarge reports one over it (hashed, not kept).
+func payloadHash(r *http.Request, a *auth, limit int64) (hash string, tooLarge bool, err error) {
 	declared := r.Header.Get("X-Amz-Content-Sha256")
 	if declared == "" && a.presigned {
 		declared = a.query.Get("X-Amz-Content-Sha256")
 	}
 	if declared != "" && !(len(declared) == 64 && isHex(declared)) {
-		// UNSIGNED-PAYLOAD, STREAMING-...: signed as is.
-		return declared, nil
+		// UNSIGNED-PAYLOAD, STREAMING-...: signed as is; the body is left
+		// for the handler, which bounds its own reads.
+		return declared, false, nil
 	}
-	sum, err := hashBody(r)
+	sum, tooLarge, err := hashBody(r, limit)
 	if err != nil {
-		return "", fail(ErrSignature, "%s (reading the request body: %v)", msgSignature, err)
+		return "", false, err
 	}
 	if declared != "" {
 		if !strings.EqualFold(declared, sum) {
-			return "", fail(ErrSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+			return "", false, fail(ErrSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 		}
-		return declared, nil
+		return declared, tooLarge, nil
 	}
-	return sum, nil
+	return sum, tooLarge, nil
 }
 
-func hashBody(r *http.Request) (string, error) {
+// hashBody hashes r's body as it arrives. It keeps at most limit bytes
+// (restored into r.Body) and reserves memory only for bytes received,
+// never for a declared Content-Length. A body over limit is hashed on,
+// without being kept, for HashSlack more bytes (tooLarge); beyond that it
+// fails with ErrTooLarge unauthenticated.
+func hashBody(r *http.Request, limit int64) (sum string, tooLarge bool, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return emptySHA256, nil
+		return emptySHA256, false, nil
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength < 64<<20 {
-		buf.Grow(int(r.ContentLength))
+	if r.ContentLength > limit+HashSlack {
+		return "", false, tooLargeError(limit)
 	}
-	_, err := buf.ReadFrom(r.Body)
-	r.Body = &restoredBody{Reader: bytes.NewReader(buf.Bytes()), orig: r.Body}
+	initial := int64(bytes.MinRead)
+	if r.ContentLength > 0 {
+		initial = min(r.ContentLength, limit, hashChunk) + 1 // +1: ReadFrom then sees EOF without growing
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, initial))
+	h := sha256.New()
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return "", err
+		return "", false, readError(err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return hex.EncodeToString(sum[:]), nil
+	h.Write(buf.Bytes())
+	if n > limit {
+		m, err := io.Copy(h, io.LimitReader(r.Body, HashSlack))
+		if err != nil {
+			return "", false, readError(err)
+		}
+		if m == HashSlack {
+			return "", false, tooLargeError(limit)
+		}
+		return hex.EncodeToString(h.Sum(nil)), true, nil
+	}
+	r.Body = &restoredBody{Reader: bytes.NewReader(buf.Bytes()), orig: r.Body}
+	return hex.EncodeToString(h.Sum(nil)), false, nil
+}
+
+// readError is a body that could not be read (the client went away, its
+// body deadline passed, or its chunked encoding is broken).
+func readError(err error) error {
+	return fail(ErrSignature, "%s (reading the request body: %v)", msgSignature, err)
 }
 
 // restoredBody replays the bytes read by Verify and closes the original body.

@@ -1,7 +1,7 @@
 package websocket
 
 import (
-	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -16,24 +16,13 @@ import (
 // call must be SigV4-signed for execute-api; errors carry AWS's
 // x-amzn-ErrorType so the SDKs decode them.
 func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stageName, id string) {
-	// Authenticate before judging the size, as AWS does: the signature's
-	// payload hash needs the whole body, so read up to the REST payload
-	// limit (10 MB); beyond that, refuse without hashing.
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxReadBytes+1))
-	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "BadRequestException", "Could not read the request body")
-		return
-	}
-	if len(body) > maxReadBytes {
-		if !claimsSignature(r) {
-			writeJSONError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+	// Authenticate before judging the size, as AWS does: the verifier
+	// hashes the body as it arrives and keeps at most MaxPostBytes of it.
+	if _, err := g.verifier.Verify(r, "execute-api"); err != nil {
+		if errors.Is(err, sigv4.ErrTooLarge) {
+			writePayloadTooLarge(w)
 			return
 		}
-		writePayloadTooLarge(w)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if _, err := g.verifier.Verify(r, "execute-api"); err != nil {
 		typ, msg := sigv4.ErrorType(err)
 		if typ == "" {
 			typ, msg = "ForbiddenException", "Forbidden"
@@ -41,7 +30,12 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stage
 		writeJSONError(w, http.StatusForbidden, typ, msg)
 		return
 	}
-	if len(body) > MaxPostBytes {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPostBytes+1))
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "BadRequestException", "Could not read the request body")
+		return
+	}
+	if len(body) > MaxPostBytes { // an UNSIGNED-PAYLOAD body the verifier left unread
 		writePayloadTooLarge(w)
 		return
 	}
@@ -79,11 +73,8 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stage
 	}
 }
 
-// maxReadBytes bounds the body read to verify a signature (the REST API
-// payload limit); PostToConnection itself takes MaxPostBytes.
-const maxReadBytes = 10 << 20
-
 func writePayloadTooLarge(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close") // the rest of the body is not read
 	writeJSONError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException",
 		"Message too long: a message may be at most "+strconv.Itoa(MaxPostBytes)+" bytes")
 }
@@ -93,11 +84,4 @@ func writePayloadTooLarge(w http.ResponseWriter) {
 func writeGone(w http.ResponseWriter) {
 	w.Header().Set("x-amzn-ErrorType", "GoneException")
 	writeJSON(w, http.StatusGone, struct{}{})
-}
-
-// claimsSignature reports whether r carries any SigV4 material, to tell a
-// missing signature (403) from an oversized signed body (413) without
-// hashing a body that is refused anyway.
-func claimsSignature(r *http.Request) bool {
-	return r.Header.Get("Authorization") != "" || r.URL.Query().Has("X-Amz-Signature")
 }

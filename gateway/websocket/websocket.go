@@ -96,7 +96,7 @@ type Gateway struct {
 	clock    clockwork.Clock
 	client   *http.Client
 	owned    *http.Transport // the default client's transport, closed by Close
-	verifier *sigv4.Verifier
+	verifier *sigv4.Verifier // keeps at most a PostToConnection body (MaxPostBytes)
 	log      *slog.Logger
 	maxMsg   int
 	maxFrame int
@@ -135,12 +135,14 @@ func New(api *API, opts Options) (*Gateway, error) {
 		stages:   make(map[string]*stageRuntime, len(api.Stages)),
 		clock:    opts.Clock,
 		client:   opts.Client,
-		verifier: opts.Verifier,
 		log:      opts.Logger,
 		maxMsg:   opts.MaxMessageBytes,
 		maxFrame: opts.MaxFrameBytes,
 		conns:    map[string]*conn{},
 	}
+	bounded := *opts.Verifier
+	bounded.MaxBodyBytes = MaxPostBytes
+	g.verifier = &bounded
 	var ok bool
 	if g.keyName, ok = apiKeyHeader(api.APIKeySelectionExpression); !ok {
 		return nil, fmt.Errorf("websocket: apiKeySelectionExpression %q is not $request.header.<name>", api.APIKeySelectionExpression)
