@@ -14,6 +14,7 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/mapping"
 	"github.com/gatecheck/gatecheck/gateway/request"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
+	"github.com/gatecheck/gatecheck/gateway/routing"
 )
 
 // hopHeaders are connection-level headers that never cross the gateway.
@@ -115,6 +116,7 @@ func (s *Stage) commonHeaders(req, r *http.Request, c *request.Context, in *rest
 // strings and, for proxies, the client's query.
 func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (*url.URL, error) {
 	raw := env.Render(in.URI)
+	dotSegment := false
 	raw = pathVarRE.ReplaceAllStringFunc(raw, func(m string) string {
 		name := m[1 : len(m)-1]
 		v, ok := env.Ctx.PathParams[name]
@@ -122,6 +124,13 @@ func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (
 			v, ok = env.Resolve(src)
 		}
 		if !ok {
+			return m
+		}
+		if routing.IsDotSegment(v) {
+			// A backend that resolves dot segments would leave the
+			// integration's path prefix (routing refuses such request
+			// paths; this catches values mapped from elsewhere).
+			dotSegment = true
 			return m
 		}
 		if !env.Ctx.Method.IsGreedy(name) {
@@ -133,6 +142,9 @@ func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (
 		}
 		return strings.Join(segs, "/")
 	})
+	if dotSegment {
+		return nil, &failure{typ: gatewayresponse.BadRequestParameters, msg: routing.InvalidPathMessage}
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		if err == nil {

@@ -142,7 +142,21 @@ func (n *node) match(segs []string, params map[string]string) *restapi.Resource 
 func (s *StageLookup) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := request.From(r.Context())
 	c.API = s.api
-	path := strings.TrimPrefix(r.URL.EscapedPath(), "/")
+	escaped := r.URL.EscapedPath()
+	if needsNormalizing(escaped) {
+		normalized, ok := normalizePath(escaped)
+		if !ok {
+			s.responder.Write(w, r, gatewayresponse.BadRequestParameters, InvalidPathMessage)
+			return
+		}
+		if normalized != escaped {
+			// Every later stage (routing, cache keys, the integration's
+			// path and the Lambda event) sees the resolved path.
+			decoded, _ := url.PathUnescape(normalized) // each segment decoded above
+			r.URL.Path, r.URL.RawPath, escaped = decoded, normalized, normalized
+		}
+	}
+	path := strings.TrimPrefix(escaped, "/")
 	stageName, _, _ := strings.Cut(path, "/")
 	stage := s.stages.Get(unescape(stageName))
 	if stage == nil {
