@@ -22,6 +22,7 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/management"
 	"github.com/gatecheck/gatecheck/gateway/payload"
 	"github.com/gatecheck/gatecheck/gateway/requestid"
+	"github.com/gatecheck/gatecheck/gateway/requestlimits"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/routing"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
@@ -39,6 +40,13 @@ type Options struct {
 	LambdaEndpoint string
 	// MaxPayloadBytes overrides the 10 MB request payload limit (spec §2).
 	MaxPayloadBytes int64
+	// MaxHeaderValueBytes overrides the 10,240-byte limit on all header
+	// values together (spec §2).
+	MaxHeaderValueBytes int
+	// MaxURLLength overrides the URL length limit: 10,240 characters, a
+	// Regional endpoint's (requestlimits.MaxURLLengthEdge for an
+	// edge-optimized one).
+	MaxURLLength int
 	// Transport for backend calls. Default: a pooled transport tuned for a
 	// gateway (many idle connections per backend, no compression).
 	Transport http.RoundTripper
@@ -88,6 +96,12 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	if opts.MaxPayloadBytes == 0 {
 		opts.MaxPayloadBytes = payload.MaxBytes
 	}
+	if opts.MaxHeaderValueBytes == 0 {
+		opts.MaxHeaderValueBytes = requestlimits.MaxHeaderValueBytes
+	}
+	if opts.MaxURLLength == 0 {
+		opts.MaxURLLength = requestlimits.MaxURLLengthRegional
+	}
 	g := &Gateway{}
 	if opts.Transport == nil {
 		g.transport = NewTransport()
@@ -110,7 +124,8 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	g.registry = registry
 	g.mgmt.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	var cacheStage *cache.Cache
-	var err error // from building the cache stage
+	var limitsStage *requestlimits.Stage
+	var err, limitsErr error // from building the cache and request-limit stages
 	account := throttling.NewBucket(sf.AccountThrottle(), opts.Clock)
 
 	// The pipeline, in the order a request meets it (API Gateway's order).
@@ -122,6 +137,10 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 				return next
 			}
 			return &accesslog.Stage{Logger: opts.AccessLog, Clock: opts.Clock, Next: next}
+		},
+		func(next http.Handler) http.Handler { // header and URL quotas, before the body is read
+			limitsStage, limitsErr = requestlimits.New(opts.MaxHeaderValueBytes, opts.MaxURLLength, responder, next)
+			return limitsStage
 		},
 		func(next http.Handler) http.Handler { // 10 MB limit; buffer the body
 			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
@@ -158,7 +177,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	for i := len(pipeline) - 1; i >= 0; i-- {
 		h = pipeline[i](h)
 	}
-	if err != nil {
+	if err = errors.Join(err, limitsErr); err != nil {
 		return nil, err
 	}
 	// The deployments that exist: the snapshots given, and those the stage

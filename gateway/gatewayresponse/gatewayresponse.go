@@ -41,6 +41,11 @@ const (
 	// IncompleteSignature is the 403 for an unknown route with a non-SigV4
 	// Authorization header (spec §9, §13.1); it behaves like MISSING_AUTHENTICATION_TOKEN.
 	IncompleteSignature Type = "gatecheck:INCOMPLETE_SIGNATURE"
+	// URITooLong and HeadersTooLarge answer requests over the URL and
+	// header-value quotas (spec §2). AWS's answer is UNCONFIRMED; like
+	// the 413, they are not customisable here.
+	URITooLong      Type = "gatecheck:URI_TOO_LONG"
+	HeadersTooLarge Type = "gatecheck:HEADERS_TOO_LARGE"
 )
 
 // Default is a response type's uncustomised form.
@@ -68,6 +73,8 @@ var Catalog = map[Type]Default{
 	UnsupportedMediaType:       {415, "Unsupported Media Type", "BadRequestException"},
 	LambdaProxyMalformed:       {502, "Internal server error", "InternalServerErrorException"},
 	IncompleteSignature:        {403, "", "IncompleteSignatureException"},
+	URITooLong:                 {414, "Request URI too long", ""},
+	HeadersTooLarge:            {431, "Request Header Fields Too Large", ""},
 }
 
 // Responder renders gateway responses for one API.
@@ -102,7 +109,7 @@ type Resolved struct {
 func (r *Responder) Resolve(typ Type) Resolved {
 	def := Catalog[typ]
 	res := Resolved{Status: def.Status, ErrorType: def.ErrorType, Message: def.Message}
-	if typ == RequestTooLarge {
+	if typ == RequestTooLarge || typ == URITooLong || typ == HeadersTooLarge {
 		return res // not customisable (spec §2, DG known issues)
 	}
 	fallback := Default4XX
@@ -179,6 +186,8 @@ func responseTypeName(t Type) string {
 		return string(Default5XX)
 	case IncompleteSignature:
 		return string(MissingAuthenticationToken)
+	case URITooLong, HeadersTooLarge:
+		return string(Default4XX)
 	}
 	return string(t)
 }
