@@ -14,9 +14,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
-
-	"golang.org/x/net/netutil"
 )
 
 // Limits bound what one client can hold on a server. The zero value of a
@@ -146,9 +145,63 @@ func NewServer(h http.Handler, l Limits) *http.Server {
 // Serve serves srv on ln with at most l.MaxConns connections at a time.
 func Serve(srv *http.Server, ln net.Listener, l Limits) error {
 	if l.MaxConns > 0 {
-		ln = netutil.LimitListener(ln, l.MaxConns)
+		ln = &limitListener{Listener: ln, slots: make(chan struct{}, l.MaxConns), done: make(chan struct{})}
 	}
 	return srv.Serve(ln)
+}
+
+// limitListener accepts at most cap(slots) connections at a time; Accept
+// waits for a slot, so further clients wait in the kernel's accept queue.
+// It is golang.org/x/net/netutil.LimitListener but for one thing: its
+// connections keep CloseWrite, which net/http needs to half-close a
+// connection whose request body it did not read (a 413) before closing
+// it, so the client reads the answer instead of a reset.
+type limitListener struct {
+	net.Listener
+	slots     chan struct{}
+	closeOnce sync.Once
+	done      chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitListener) Close() error {
+	err := l.Listener.Close()
+	l.closeOnce.Do(func() { close(l.done) })
+	return err
+}
+
+// limitedConn frees its slot when closed (once).
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+// CloseWrite half-closes the connection when the underlying one can.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
 
 // bodyDeadline bounds the time a request body may take. net/http's own
@@ -171,7 +224,13 @@ func (b *bodyDeadline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := http.NewResponseController(w)
 	if rc.SetReadDeadline(time.Now().Add(b.timeout)) == nil {
-		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		// A shallow copy: net/http inspects its own request's Body after
+		// the handler (to half-close a connection whose body was left
+		// unread), so the wrapper must not replace it there.
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		r = r2
 	}
 	b.next.ServeHTTP(w, r)
 }

@@ -222,3 +222,27 @@ func TestRegisterFlags(t *testing.T) {
 		t.Fatalf("flags not applied: %+v", l)
 	}
 }
+
+// A handler that answers without reading a large body (the gateway's 413)
+// must let the client read the answer: net/http half-closes such a
+// connection and waits, which it cannot do through a wrapper that hides
+// CloseWrite or a request whose Body it no longer recognises. Both broke
+// the embedded run's PayloadOverLimitRejected (a reset while writing).
+func TestEarlyAnswerToAnUnreadBodyIsReadable(t *testing.T) {
+	l := testLimits()
+	l.MaxConns = 4
+	refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+	})
+	addr := start(t, refuse, l)
+	body := strings.NewReader(strings.Repeat("x", 4<<20))
+	resp, err := http.Post("http://"+addr+"/", "application/octet-stream", body)
+	if err != nil {
+		t.Fatalf("the client could not read the early answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
