@@ -97,14 +97,37 @@ func StartEmbeddedWith(opts EmbeddedOptions) (*Embedded, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Embedded{limits: opts.Limits, Backend: backend.New(backend.Options{Logger: logger,
+	// The WebSocket APIs' addresses come first: they are the fixture's
+	// only callback endpoints.
+	e := &Embedded{limits: opts.Limits}
+	wsListeners := make([]net.Listener, 2)
+	callbacks := make([]string, len(wsListeners))
+	for i := range wsListeners {
+		if wsListeners[i], err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			for _, ln := range wsListeners[:i] {
+				_ = ln.Close()
+			}
+			return nil, fmt.Errorf("embedded: listen on loopback: %w", err)
+		}
+		callbacks[i] = "http://" + wsListeners[i].Addr().String()
+	}
+	defer func() { // listeners not handed to a server (after an error)
+		for _, ln := range wsListeners {
+			if ln != nil {
+				_ = ln.Close()
+			}
+		}
+	}()
+	e.Backend = backend.New(backend.Options{Logger: logger,
 		// The fixture pushes to WebSocket clients through @connections,
 		// signing as the reference gateway's built-in identity.
 		CallbackCredentials: credentials.NewStaticCredentialsProvider(gateway.DefaultCredential.AccessKeyID, gateway.DefaultCredential.SecretAccessKey, ""),
 		CallbackRegion:      "us-east-1",
-	})}
+		CallbackEndpoints:   callbacks,
+	})
 	fixtureAddr, err := e.serve(e.Backend, serving.Fixture)
 	if err != nil {
+		e.Close()
 		return nil, err
 	}
 	e.FixtureURL = "http://" + fixtureAddr
@@ -126,41 +149,50 @@ func StartEmbeddedWith(opts EmbeddedOptions) (*Embedded, error) {
 		return nil, err
 	}
 	e.ManagementURL = "http://" + mgmtAddr
-	for _, ws := range []struct {
+	for i, ws := range []struct {
 		file string
 		url  *string
 	}{{fixtures.ReferenceWebSocketAPI, &e.WebSocketURL}, {fixtures.ReferenceWebSocketNoDefaultAPI, &e.WebSocketNoDefaultURL}} {
-		addr, err := e.serveWebSocket(ws.file, fixtureAddr, logger)
-		if err != nil {
+		if err := e.serveWebSocket(ws.file, fixtureAddr, logger, wsListeners[i]); err != nil {
 			e.Close()
 			return nil, err
 		}
-		*ws.url = "ws://" + addr
+		*ws.url = "ws://" + wsListeners[i].Addr().String()
+		wsListeners[i] = nil // the server owns it
 	}
 	return e, nil
 }
 
-// serveWebSocket starts a reference WebSocket API integrated with the fixture.
-func (e *Embedded) serveWebSocket(file, fixtureAddr string, logger *slog.Logger) (string, error) {
+// serveWebSocket starts a reference WebSocket API integrated with the
+// fixture on ln.
+func (e *Embedded) serveWebSocket(file, fixtureAddr string, logger *slog.Logger, ln net.Listener) error {
 	api, err := LoadReferenceWebSocket(file)
 	if err != nil {
-		return "", err
+		return err
 	}
 	api.SetVariable("backend", fixtureAddr)
 	gw, err := websocket.New(api, websocket.Options{Logger: logger, Registry: e.Gateway.Metrics(),
 		Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
 	if err != nil {
-		return "", err
+		return err
 	}
 	e.WebSockets = append(e.WebSockets, gw)
-	return e.serve(gw, serving.WebSocket)
+	e.serveOn(ln, gw, serving.WebSocket)
+	return nil
 }
 
+// serve serves h on a new loopback listener and returns its address.
 func (e *Embedded) serve(h http.Handler, kind serving.Kind) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("embedded: listen on loopback: %w", err)
 	}
+	e.serveOn(ln, h, kind)
+	return ln.Addr().String(), nil
+}
+
+// serveOn serves h on ln with the limits of its kind until Close.
+func (e *Embedded) serveOn(ln net.Listener, h http.Handler, kind serving.Kind) {
 	limits, ok := e.limits[kind]
 	if !ok {
 		limits = serving.Defaults(kind)
@@ -175,7 +207,6 @@ func (e *Embedded) serve(h http.Handler, kind serving.Kind) (string, error) {
 	}()
 	e.servers = append(e.servers, srv)
 	e.done = append(e.done, done)
-	return ln.Addr().String(), nil
 }
 
 // Close stops both servers and waits for them.

@@ -14,7 +14,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$bin" fixture --listen "127.0.0.1:$fixture_port" 2>"$work/fixture.log" & pids+=($!)
+"$bin" fixture --listen "127.0.0.1:$fixture_port" --callback-endpoint "http://127.0.0.1:$websocket_port" \
+  --callback-endpoint "http://127.0.0.1:$nodefault_port" 2>"$work/fixture.log" & pids+=($!)
 "$bin" serve --listen "127.0.0.1:$gateway_port" --management-listen "127.0.0.1:$management_port" \
   --websocket-listen "127.0.0.1:$websocket_port" --websocket-nodefault-listen "127.0.0.1:$nodefault_port" --stage-var "backend=127.0.0.1:$fixture_port" \
   --lambda-endpoint "http://127.0.0.1:$fixture_port" 2>"$work/gateway.log" & pids+=($!)

@@ -187,17 +187,31 @@ func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
 	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
 	version := fs.String("version", "v1", "version label stamped on every response")
 	callbackCreds := fs.String("callback-credentials", "emulator", "how WebSocket callbacks (@connections) are signed: emulator (the reference gateway's built-in identity), aws-default-chain, or none")
-	region := fs.String("callback-region", "", "region for signing callbacks; default: from the callback domain, else us-east-1")
+	region := fs.String("callback-region", "", "region for signing callbacks; default: from the callback endpoint's host, else us-east-1")
+	var endpoints callbackEndpoints
+	fs.Var(&endpoints, "callback-endpoint", "a WebSocket API the fixture may call back through @connections: its URL without the stage, e.g. https://abc123.execute-api.us-east-1.amazonaws.com (repeatable; with several, the event's domain name picks one); default: gatecheck serve's WebSocket APIs, "+strings.Join(defaultCallbackEndpoints, " and "))
 	limits := serving.Defaults(serving.Fixture)
 	limits.RegisterFlags(fs, "", "fixture")
 	if !parse(fs, args, stderr) {
 		return runner.ExitConfig
 	}
-	if err := limits.Validate(""); err != nil {
+	problems := []error{limits.Validate("")}
+	for _, e := range endpoints {
+		if _, err := backend.ParseCallbackEndpoint(e); err != nil {
+			problems = append(problems, fmt.Errorf("--callback-endpoint: %w", err))
+		}
+	}
+	if len(endpoints) == 0 && *callbackCreds == "aws-default-chain" {
+		problems = append(problems, errors.New("--callback-credentials aws-default-chain needs --callback-endpoint: name the WebSocket API the fixture may sign callbacks for with your AWS identity, e.g. https://abc123.execute-api.us-east-1.amazonaws.com"))
+	}
+	if err := errors.Join(problems...); err != nil {
 		fmt.Fprintf(stderr, "gatecheck fixture: %v\n", err)
 		return runner.ExitConfig
 	}
-	opts := backend.Options{Version: *version, Logger: logger, CallbackRegion: *region}
+	if len(endpoints) == 0 {
+		endpoints = defaultCallbackEndpoints
+	}
+	opts := backend.Options{Version: *version, Logger: logger, CallbackRegion: *region, CallbackEndpoints: endpoints}
 	switch *callbackCreds {
 	case "emulator":
 		opts.CallbackCredentials = credentials.NewStaticCredentialsProvider(gateway.DefaultCredential.AccessKeyID, gateway.DefaultCredential.SecretAccessKey, "")
@@ -217,6 +231,17 @@ func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
 	defer b.Close()
 	return serveHTTP([]endpoint{{"fixture backend", *listen, b, limits}}, stderr, logger, "version", *version)
 }
+
+// defaultCallbackEndpoints are gatecheck serve's WebSocket APIs at their
+// documented addresses (--websocket-listen, and the address the README
+// gives --websocket-nodefault-listen).
+var defaultCallbackEndpoints = []string{"http://127.0.0.1:8082", "http://127.0.0.1:8083"}
+
+// callbackEndpoints collects repeated --callback-endpoint flags.
+type callbackEndpoints []string
+
+func (c *callbackEndpoints) String() string     { return strings.Join(*c, ",") }
+func (c *callbackEndpoints) Set(v string) error { *c = append(*c, v); return nil }
 
 // endpoint is one listener of a serving command.
 type endpoint struct {
