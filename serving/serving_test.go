@@ -33,7 +33,13 @@ func start(t *testing.T, h http.Handler, l Limits) string {
 		_ = Serve(srv, ln, l)
 	}()
 	t.Cleanup(func() {
-		_ = srv.Close()
+		// Shutdown waits for connections still finishing (net/http's
+		// half-close lingers 500 ms), so no goroutine outlives the test.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			_ = srv.Close()
+		}
 		<-done
 	})
 	return ln.Addr().String()
