@@ -59,6 +59,14 @@ func (t *T) RecordScenario(sc *reports.Scenario) { t.record(sc) }
 // the target, was the limit.
 func (t *T) Invalid(format string, args ...any) { t.skip(InvalidPrefix + fmt.Sprintf(format, args...)) }
 
+// ConfigError stops the check without a verdict because the profile asks
+// it to do what it must not, e.g. send traffic beyond the profile's safety
+// bounds. It is reported as a configuration error, and the run exits with
+// runner.ExitConfig.
+func (t *T) ConfigError(format string, args ...any) {
+	t.skip(ConfigErrorPrefix + fmt.Sprintf(format, args...))
+}
+
 // ArtifactPath is where a check may keep a file (e.g. raw Vegeta results),
 // or "" when the run keeps none.
 func (t *T) ArtifactPath(name string) string {
@@ -70,6 +78,10 @@ func (t *T) ArtifactPath(name string) string {
 
 // InvalidPrefix starts the skip message of an invalid load scenario.
 const InvalidPrefix = "invalid: "
+
+// ConfigErrorPrefix starts the skip message of a check stopped by
+// ConfigError.
+const ConfigErrorPrefix = "configuration error: "
 
 // NonStrict records that the check passed with an outcome the profile
 // declares for its gateway but AWS would not give, e.g. a 503 instead of a
@@ -136,6 +148,7 @@ var (
 	ErrUnsupported = errors.New("unsupported")
 	ErrSkipped     = errors.New("skipped")
 	ErrInvalid     = errors.New("invalid")
+	ErrConfig      = errors.New("configuration error")
 )
 
 // NonStrict is Run's result for a check that passed with a NON-STRICT grade.
@@ -152,8 +165,8 @@ type stop struct{ err error }
 
 // Run runs one check against target outside Ginkgo and returns nil when it
 // passes, a *NonStrict when it passes with that grade, a *Failure when an
-// assertion fails (or it panics), or an error wrapping ErrUnsupported /
-// ErrSkipped.
+// assertion fails (or it panics), or an error wrapping ErrUnsupported,
+// ErrSkipped, ErrInvalid or ErrConfig.
 func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)) (err error) {
 	if reason := target.Unmet(c); reason != "" {
 		if !target.Profile.Supports(c.Feature) {
@@ -172,6 +185,9 @@ func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)
 		skip: func(reason string) {
 			if r, ok := strings.CutPrefix(reason, InvalidPrefix); ok {
 				panic(stop{fmt.Errorf("%w: %s", ErrInvalid, r)})
+			}
+			if r, ok := strings.CutPrefix(reason, ConfigErrorPrefix); ok {
+				panic(stop{fmt.Errorf("%w: %s", ErrConfig, r)})
 			}
 			panic(stop{fmt.Errorf("%w: %s", ErrSkipped, reason)})
 		},

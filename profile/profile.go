@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -57,7 +58,10 @@ type Target struct {
 	Headers map[string]string `yaml:"headers"`
 	// AllowNonLoopback must be true to send any traffic off this machine.
 	AllowNonLoopback bool `yaml:"allowNonLoopback"`
-	// MaxRate caps any load attack, requests per second (default 5000).
+	// MaxRate caps the traffic of any check, in requests per second
+	// (default 5000, at most MaxRateCeiling): the rate of every load attack,
+	// and the size of every burst, since requests released together count
+	// as that many requests within one second.
 	MaxRate int `yaml:"maxRate"`
 	// ManagementURL is the control-plane endpoint (API Gateway's
 	// "apigateway" service) for control actions such as resetting a quota.
@@ -122,7 +126,30 @@ type FeatureSpec struct {
 }
 
 // Validator is implemented by feature configurations with constraints.
+// A problem that starts with a field path and a colon, such as
+// "method.burstLimit: …", is reported under that field's YAML path
+// (features.<name>.method.burstLimit); any other is reported under
+// features.<name>.
 type Validator interface{ Validate() []string }
+
+// MaxRateCeiling is the most target.maxRate may be: the hard limit on any
+// attack's rate, whatever a profile says (scenarios.MaxRate).
+const MaxRateCeiling = 20000
+
+// Bounds are a profile's safety bounds on the traffic its checks send.
+type Bounds struct {
+	// MaxRate is target.maxRate after defaults: the most requests per
+	// second of any attack, and the most requests of any burst.
+	MaxRate int
+}
+
+// BoundsValidator is implemented by feature configurations whose values
+// size the traffic their checks send (bursts, attack rates, durations): it
+// returns a problem, in Validator's format, for every value that would make
+// a check exceed b. It runs after Validate, on every load (so on every run
+// too), unless target.maxRate is itself invalid. It must not assume that
+// Validate found nothing: values Validate rejects are skipped here.
+type BoundsValidator interface{ ValidateBounds(b Bounds) []string }
 
 var (
 	featuresMu sync.RWMutex
@@ -266,6 +293,10 @@ func (p *Profile) validate() []string {
 	if p.Waits.Settle < 0 || p.Waits.Settle > p.Waits.Spec/2 {
 		add("waits.settle", "%v must be between 0 and half of waits.spec (%v)", p.Waits.Settle, p.Waits.Spec)
 	}
+	boundsOK := t.MaxRate >= 1 && t.MaxRate <= MaxRateCeiling
+	if !boundsOK {
+		add("target.maxRate", "%d must be 1–%d requests per second (default 5000)", t.MaxRate, MaxRateCeiling)
+	}
 	if p.Waits.Poll >= p.Waits.Eventually {
 		add("waits.poll", "%v must be shorter than waits.eventually (%v)", p.Waits.Poll, p.Waits.Eventually)
 	}
@@ -305,12 +336,29 @@ func (p *Profile) validate() []string {
 		}
 		if v, ok := cfg.(Validator); ok {
 			for _, msg := range v.Validate() {
-				add("features."+name, "%s", msg)
+				problems = append(problems, featureProblem(name, msg))
+			}
+		}
+		if v, ok := cfg.(BoundsValidator); ok && boundsOK {
+			for _, msg := range v.ValidateBounds(Bounds{MaxRate: t.MaxRate}) {
+				problems = append(problems, featureProblem(name, msg))
 			}
 		}
 		p.configs[name] = cfg
 	}
 	return problems
+}
+
+// fieldPath matches a feature problem that starts with the path of a field
+// in the feature's configuration ("method.burstLimit: …").
+var fieldPath = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*: `)
+
+// featureProblem puts a feature's problem under its YAML path.
+func featureProblem(feature, msg string) string {
+	if fieldPath.MatchString(msg) {
+		return "features." + feature + "." + msg
+	}
+	return "features." + feature + ": " + msg
 }
 
 // decodeStrict decodes node into out rejecting unknown keys (Node.Decode

@@ -20,9 +20,47 @@ func (c *timeoutCfg) Validate() []string {
 	return nil
 }
 
+// burstCfg sends bursts of Burst requests: its bounds depend on the profile.
+type burstCfg struct {
+	Burst int `yaml:"burst"`
+	seen  profile.Bounds
+}
+
+func (c *burstCfg) ValidateBounds(b profile.Bounds) []string {
+	c.seen = b
+	if c.Burst > b.MaxRate {
+		return []string{"inner.burst: above target.maxRate"}
+	}
+	return nil
+}
+
 func init() {
 	profile.RegisterFeature(profile.FeatureSpec{Name: "test-timeout", NewConfig: func() any { return &timeoutCfg{} }})
 	profile.RegisterFeature(profile.FeatureSpec{Name: "test-flag"})
+	profile.RegisterFeature(profile.FeatureSpec{Name: "test-burst", NewConfig: func() any { return &burstCfg{} }})
+}
+
+func TestBoundsValidatorSeesTheProfilesBounds(t *testing.T) {
+	p, err := profile.Load("b.yaml", []byte(valid+"  test-burst: {burst: 10}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := profile.Config[*burstCfg](p, "test-burst"); cfg.seen.MaxRate != 5000 {
+		t.Errorf("ValidateBounds saw %+v, want the default maxRate 5000", cfg.seen)
+	}
+	withMax := strings.Replace(valid, "stage: test", "stage: test\n  maxRate: 5", 1) + "  test-burst: {burst: 10}\n"
+	_, err = profile.Load("b.yaml", []byte(withMax))
+	if err == nil || !strings.Contains(err.Error(), "features.test-burst.inner.burst: above target.maxRate") {
+		t.Errorf("want the problem under its YAML path, got %v", err)
+	}
+	for _, bad := range []string{"-1", "20001"} {
+		y := strings.Replace(valid, "stage: test", "stage: test\n  maxRate: "+bad, 1) + "  test-burst: {burst: 10}\n"
+		_, err = profile.Load("b.yaml", []byte(y))
+		var pe *profile.Error
+		if !asError(err, &pe) || len(pe.Problems) != 1 || !strings.Contains(pe.Problems[0], "target.maxRate: "+bad+" must be 1–20000") {
+			t.Errorf("maxRate %s: want only the maxRate problem (bounds are not checked against it), got %v", bad, err)
+		}
+	}
 }
 
 const valid = `
@@ -74,7 +112,7 @@ func TestInvalidProfiles(t *testing.T) {
 		{"missing restURL", strings.Replace(valid, "  restURL: http://127.0.0.1:8080\n", "", 1), []string{"target.restURL", "required"}},
 		{"unknown feature", valid + "  no-such-feature: {}\n", []string{"features.no-such-feature", "unknown feature", "test-timeout"}},
 		{"feature config unknown key", strings.Replace(valid, "{timeoutMillis: 1000}", "{timeoutMilis: 1000}", 1), []string{"features.test-timeout", "timeoutMilis"}},
-		{"feature config invalid", strings.Replace(valid, "{timeoutMillis: 1000}", "{timeoutMillis: -1}", 1), []string{"timeoutMillis must be positive"}},
+		{"feature config invalid", strings.Replace(valid, "{timeoutMillis: 1000}", "{timeoutMillis: -1}", 1), []string{"features.test-timeout: timeoutMillis must be positive"}},
 		{"flag feature with values", strings.Replace(valid, "test-flag: {}", "test-flag: {x: 1}", 1), []string{"takes no values"}},
 		{"route without slash", strings.Replace(valid, "/delay/{ms}", "delay", 1), []string{"routes.delay"}},
 		{"credentials chain needs region", strings.Replace(valid, "stage: test", "stage: test\n  credentials: aws-default-chain", 1), []string{"target.region"}},

@@ -48,7 +48,7 @@ func areaName(a string) string {
 
 // tally counts specs by verdict exactly as (*Report).Summarize does, without
 // touching r.Summary. Other is the number of specs whose verdict is none of
-// the four known ones (only possible in a hand-edited or foreign report).
+// the known ones (only possible in a hand-edited or foreign report).
 type tally struct {
 	Summary
 	Other   int
@@ -59,7 +59,7 @@ func count(specs []Spec) tally {
 	r := Report{Specs: specs}
 	r.Summarize()
 	t := tally{Summary: r.Summary}
-	t.Other = t.Total - t.Passed - t.Failed - t.Unsupported - t.Skipped - t.Invalid
+	t.Other = t.Total - t.Passed - t.Failed - t.Unsupported - t.Skipped - t.Invalid - t.ConfigErrors
 	for _, sp := range specs {
 		t.Seconds += seconds(sp.DurationSeconds)
 	}
@@ -170,19 +170,26 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// verdictWord is "PASSED" or "FAILED" for the counted specs.
+// verdictWord is "CONFIGURATION ERROR", "FAILED" or "PASSED" for the
+// counted specs.
 func (t tally) verdictWord() string {
-	if t.Verdict == Failed {
+	switch t.Verdict {
+	case ConfigError:
+		return "CONFIGURATION ERROR"
+	case Failed:
 		return "FAILED"
 	}
 	return "PASSED"
 }
 
 // counts is the parenthesised part of the verdict line, e.g.
-// "2 failed, 10 passed, 3 unsupported, 1 skipped". Failed, skipped and
-// unrecognised counts appear only when non-zero.
+// "2 failed, 10 passed, 3 unsupported, 1 skipped". Configuration errors,
+// failed, skipped and unrecognised counts appear only when non-zero.
 func (t tally) counts() string {
 	var parts []string
+	if t.ConfigErrors > 0 {
+		parts = append(parts, plural(t.ConfigErrors, "configuration error"))
+	}
 	if t.Failed > 0 {
 		parts = append(parts, strconv.Itoa(t.Failed)+" failed")
 	}

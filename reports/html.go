@@ -35,7 +35,7 @@ func HTML(r *Report) ([]byte, error) {
 	for _, g := range groups {
 		for _, sp := range g.Specs {
 			specs = append(specs, sp)
-			if sp.Verdict == Failed || sp.Verdict == Invalid {
+			if sp.Verdict == Failed || sp.Verdict == Invalid || sp.Verdict == ConfigError {
 				failures = append(failures, sp)
 			}
 		}
@@ -98,11 +98,11 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2328; }
 h1 { margin: 0 0 .3rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
 .banner { padding: .8rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
-.banner.passed { background: #dafbe1; border: 1px solid #4ac26b; } .banner.failed { background: #ffebe9; border: 1px solid #ff8182; }
+.banner.passed { background: #dafbe1; border: 1px solid #4ac26b; } .banner.failed, .banner.config-error { background: #ffebe9; border: 1px solid #ff8182; }
 .meta { color: #59636e; }
 table { border-collapse: collapse; margin: .5rem 0; } th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.v-passed { color: #1a7f37; font-weight: 600; } .v-failed { color: #cf222e; font-weight: 600; } .v-invalid { color: #9a6700; font-weight: 600; }
+.v-passed { color: #1a7f37; font-weight: 600; } .v-failed { color: #cf222e; font-weight: 600; } .v-invalid, .v-config-error { color: #9a6700; font-weight: 600; }
 .v-unsupported, .v-skipped { color: #59636e; }
 pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius: 4px; margin: .3rem 0; max-width: 100rem; }
 .kv { font-family: ui-monospace, monospace; font-size: 12px; }
@@ -122,7 +122,7 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 {{end}}<tr><th>Total</th><th class="n">{{.All.Passed}}</th><th class="n">{{.All.Failed}}</th><th class="n">{{.All.Unsupported}}</th><th class="n">{{.All.Skipped}}</th><th class="n">{{.Duration}}</th></tr>
 </table>
 
-{{if .Failures}}<h2>Failures</h2>
+{{if .Failures}}<h2>Failures, invalid scenarios and configuration errors</h2>
 {{range .Failures}}<h3><span class="v-{{lower .Verdict}}">{{.Verdict}}</span> {{area .Area}}/{{.Name}} <span class="meta">[{{.Feature}}, {{.Section}}]</span></h3>
 <div>{{.Description}}</div>
 <pre>{{.Reason}}</pre>{{with .Location}}<div class="meta">at {{.}}</div>{{end}}

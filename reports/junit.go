@@ -86,9 +86,9 @@ func caseName(sp Spec) string {
 
 // JUnit renders r as a JUnit XML document: one testsuite per area (in
 // first-seen order) and one testcase per spec. Failed specs carry a
-// <failure>, unsupported and skipped specs a <skipped>; a spec with an
-// unrecognised verdict is reported as an <error>. All counts are computed from
-// r.Specs, not from r.Summary.
+// <failure>, unsupported, skipped and invalid specs a <skipped>; a
+// configuration error, or a spec with an unrecognised verdict, is reported
+// as an <error>. All counts are computed from r.Specs, not from r.Summary.
 func JUnit(r *Report) ([]byte, error) {
 	doc := junitSuites{Name: "gatecheck", Time: junitTime(runSeconds(r))}
 	var stamp string
@@ -101,7 +101,7 @@ func JUnit(r *Report) ([]byte, error) {
 			Name:      g.Name,
 			Tests:     t.Total,
 			Failures:  t.Failed,
-			Errors:    t.Other,
+			Errors:    t.Other + t.ConfigErrors,
 			Skipped:   t.Unsupported + t.Skipped + t.Invalid,
 			Time:      junitTime(t.Seconds),
 			Timestamp: stamp,
@@ -163,6 +163,9 @@ func junitTestCase(area string, sp Spec) junitCase {
 		c.Skipped = &junitSkipped{Message: why, Body: multiline(reason)}
 	case Invalid:
 		c.Skipped = &junitSkipped{Message: "invalid: " + firstLine(reason), Body: multiline(reason)}
+	case ConfigError:
+		// JUnit's <error>: the test could not run, which is not a failure.
+		c.Error = &junitProblem{Message: "configuration error: " + firstLine(reason), Type: "configuration", Body: strings.TrimRight(reason, "\n")}
 	default:
 		c.Error = &junitProblem{
 			Message: fmt.Sprintf("unrecognised verdict %q in report", sp.Verdict),

@@ -10,15 +10,19 @@ import (
 // Markdown renders r as a GitHub-flavoured Markdown summary (suitable for
 // $GITHUB_STEP_SUMMARY or a PR comment): a title with the verdict, a line
 // naming profile, target, tool and duration, a per-area table, a table of
-// failures and the list of unsupported features. Counts are computed from
+// failures, a table of configuration errors and the list of unsupported
+// features. Counts are computed from
 // r.Specs, not from r.Summary.
 func Markdown(r *Report) []byte {
 	var b bytes.Buffer
 	all := count(r.Specs)
 
 	icon := "✅"
-	if all.Verdict == Failed {
+	switch all.Verdict {
+	case Failed:
 		icon = "❌"
+	case ConfigError:
+		icon = "⛔"
 	}
 	fmt.Fprintf(&b, "# %s gatecheck: %s\n\n", icon, all.verdictWord())
 	fmt.Fprintf(&b, "%s.\n\n", mdText(all.counts()))
@@ -57,7 +61,7 @@ func Markdown(r *Report) []byte {
 		for _, sp := range r.Specs {
 			var reason []string
 			switch sp.Verdict {
-			case Passed, Unsupported, Skipped, Invalid:
+			case Passed, Unsupported, Skipped, Invalid, ConfigError:
 				continue
 			case Failed:
 			default:
@@ -69,6 +73,19 @@ func Markdown(r *Report) []byte {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n",
 				mdCell(areaName(sp.Area)+"/"+sp.Name), mdCell(sp.Feature), mdCell(sp.Section), mdCell(strings.Join(reason, "\n")))
+		}
+	}
+
+	if all.ConfigErrors > 0 {
+		b.WriteString("\n## Configuration errors\n\n")
+		b.WriteString("These specs were stopped before checking anything: the profile asks for what gatecheck must not do.\n\n")
+		b.WriteString("| Spec | Feature | Section | Reason |\n")
+		b.WriteString("|:-----|:--------|:--------|:-------|\n")
+		for _, sp := range r.Specs {
+			if sp.Verdict == ConfigError {
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n",
+					mdCell(areaName(sp.Area)+"/"+sp.Name), mdCell(sp.Feature), mdCell(sp.Section), mdCell(strings.Join(reasonLines(sp.Reason), "\n")))
+			}
 		}
 	}
 

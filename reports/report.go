@@ -24,6 +24,11 @@ const (
 	// Invalid: a load scenario could not produce a verdict because the
 	// load generator, not the target, was the limit. Neither pass nor fail.
 	Invalid Verdict = "invalid"
+	// ConfigError: the spec was stopped before it checked anything because
+	// the profile asked it to do what it must not, e.g. send traffic beyond
+	// the profile's safety bounds. Neither pass nor fail: the run is a
+	// configuration error (exit code 2), whatever else happened.
+	ConfigError Verdict = "config-error"
 )
 
 // Grade of a passed or failed spec.
@@ -130,14 +135,17 @@ type Spec struct {
 
 // Summary counts specs by verdict.
 type Summary struct {
-	Total       int     `json:"total"`
-	Passed      int     `json:"passed"`
-	Failed      int     `json:"failed"`
-	Unsupported int     `json:"unsupported"`
-	Skipped     int     `json:"skipped"`
-	NonStrict   int     `json:"nonStrict"` // passed specs graded NON-STRICT
-	Invalid     int     `json:"invalid"`   // load scenarios without a verdict
-	Verdict     Verdict `json:"verdict"`   // passed unless any spec failed
+	Total        int `json:"total"`
+	Passed       int `json:"passed"`
+	Failed       int `json:"failed"`
+	Unsupported  int `json:"unsupported"`
+	Skipped      int `json:"skipped"`
+	NonStrict    int `json:"nonStrict"`    // passed specs graded NON-STRICT
+	Invalid      int `json:"invalid"`      // load scenarios without a verdict
+	ConfigErrors int `json:"configErrors"` // specs stopped as configuration errors
+	// Verdict is config-error if any spec was stopped as a configuration
+	// error, else failed if any spec failed, else passed.
+	Verdict Verdict `json:"verdict"`
 }
 
 // Summarize recomputes r.Summary from r.Specs.
@@ -158,11 +166,17 @@ func (r *Report) Summarize() {
 			s.Skipped++
 		case Invalid:
 			s.Invalid++
+		case ConfigError:
+			s.ConfigErrors++
 		}
 	}
-	s.Verdict = Passed
-	if s.Failed > 0 {
+	switch {
+	case s.ConfigErrors > 0:
+		s.Verdict = ConfigError
+	case s.Failed > 0:
 		s.Verdict = Failed
+	default:
+		s.Verdict = Passed
 	}
 	r.Summary = s
 }

@@ -14,10 +14,11 @@ import (
 const maxReasonLines = 10
 
 // WriteSummary writes a plain-text (no ANSI colour) summary of r for a
-// terminal: a per-area table with a TOTAL row, a block per failed spec, one
-// line per unsupported feature and a final verdict line. Counts are computed
-// from r.Specs, not from r.Summary. Write errors are ignored, as for
-// fmt.Fprintf; pass a writer that records them if they matter.
+// terminal: a per-area table with a TOTAL row, a block per failed, invalid
+// or configuration-error spec, one line per unsupported feature and a final
+// verdict line. Counts are computed from r.Specs, not from r.Summary. Write
+// errors are ignored, as for fmt.Fprintf; pass a writer that records them
+// if they matter.
 func WriteSummary(w io.Writer, r *Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "AREA\tPASSED\tFAILED\tUNSUPPORTED\tSKIPPED\tTIME")
@@ -39,6 +40,8 @@ func WriteSummary(w io.Writer, r *Report) {
 			continue
 		case Invalid:
 			fmt.Fprintf(w, "\nINVALID %s/%s [%s, %s]\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section)
+		case ConfigError:
+			fmt.Fprintf(w, "\nCONFIGURATION ERROR %s/%s [%s, %s]\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section)
 		case Failed:
 			fmt.Fprintf(w, "\nFAIL %s/%s [%s, %s]\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section)
 		default:

@@ -34,7 +34,7 @@ import (
 const (
 	ExitPassed      = 0 // every selected spec passed or was unsupported
 	ExitFailed      = 1 // at least one conformance spec failed
-	ExitConfig      = 2 // bad profile, flags or definition
+	ExitConfig      = 2 // bad profile, flags or definition, or a spec stopped as a configuration error
 	ExitUnreachable = 3 // the target (or its fixture) did not answer
 	ExitGate        = 4 // conformance passed but a load scenario failed its thresholds
 	ExitInvalid     = 5 // nothing failed, but a load scenario could not produce a verdict
@@ -56,7 +56,10 @@ func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("%s at %s is unreachable: %v (fix: start it, or correct the URL in the profile)", e.What, e.URL, e.Err)
 }
 
-// ExitCode maps Run's outcome to the process exit code.
+// ExitCode maps Run's outcome to the process exit code. A spec stopped as a
+// configuration error (e.g. traffic beyond the profile's safety bounds)
+// makes the run a configuration error, before any failure: the run did not
+// do what was asked.
 func ExitCode(rep *reports.Report, err error) int {
 	var ce *ConfigError
 	var ue *UnreachableError
@@ -69,6 +72,11 @@ func ExitCode(rep *reports.Report, err error) int {
 		return ExitConfig
 	case rep == nil:
 		return ExitPassed
+	}
+	for _, s := range rep.Specs {
+		if s.Verdict == reports.ConfigError {
+			return ExitConfig
+		}
 	}
 	scenarioFailed := false
 	for _, s := range rep.Specs {
@@ -267,6 +275,9 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 			}
 			if r, ok := strings.CutPrefix(msg, conformance.InvalidPrefix); ok {
 				spec.Verdict, spec.Reason = reports.Invalid, r
+			}
+			if r, ok := strings.CutPrefix(msg, conformance.ConfigErrorPrefix); ok {
+				spec.Verdict, spec.Reason = reports.ConfigError, r
 			}
 		case types.SpecStatePending:
 			continue

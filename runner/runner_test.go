@@ -94,6 +94,8 @@ func TestExitCodes(t *testing.T) {
 		{"scenario failure only", mk(conf(reports.Passed), scen(reports.Failed)), runner.ExitGate},
 		{"scenario invalid", mk(conf(reports.Passed), scen(reports.Invalid)), runner.ExitInvalid},
 		{"failure beats invalid", mk(scen(reports.Failed), scen(reports.Invalid)), runner.ExitGate},
+		{"configuration error", mk(conf(reports.Passed), scen(reports.ConfigError)), runner.ExitConfig},
+		{"configuration error beats failure", mk(conf(reports.Failed), scen(reports.Failed), conf(reports.ConfigError), scen(reports.Invalid)), runner.ExitConfig},
 	}
 	for _, c := range cases {
 		if got := runner.ExitCode(c.rep, nil); got != c.want {
@@ -133,6 +135,43 @@ func TestBuildReport(t *testing.T) {
 	}
 	if rep.Summary.Verdict != reports.Failed || rep.Summary.Total != 4 {
 		t.Errorf("summary = %+v", rep.Summary)
+	}
+}
+
+// A check stopped at run time because its traffic would exceed the
+// profile's safety bounds makes the run a configuration error (exit 2),
+// with the reason in the report; it was once a skip, and the run passed.
+func TestRefusedTrafficIsAConfigurationError(t *testing.T) {
+	throttle, area, _ := conformance.Lookup("ThrottleUnderLoad")
+	other, _, _ := conformance.Lookup("ThrottleBurstThenRefill")
+	const reason = "ThrottleUnderLoad not run: phase 2x: attack refused: rate 400/s is above the profile's maxRate 100"
+	gr := types.Report{SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: conformance.SpecText(other), State: types.SpecStatePassed},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: conformance.SpecText(throttle), State: types.SpecStateSkipped, Failure: types.Failure{Message: conformance.ConfigErrorPrefix + reason}},
+	}}
+	p, err := runner.LoadProfile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runner.BuildReport(gr, p)
+	if len(rep.Specs) != 2 {
+		t.Fatalf("specs = %+v", rep.Specs)
+	}
+	if sp := rep.Specs[1]; sp.Verdict != reports.ConfigError || sp.Reason != reason || sp.Area != area {
+		t.Errorf("refused spec = %+v, want verdict %s with the reason", sp, reports.ConfigError)
+	}
+	if rep.Summary.Verdict != reports.ConfigError || rep.Summary.ConfigErrors != 1 || rep.Summary.Passed != 1 {
+		t.Errorf("summary = %+v", rep.Summary)
+	}
+	if code := runner.ExitCode(rep, nil); code != runner.ExitConfig {
+		t.Errorf("exit code %d, want %d (configuration error)", code, runner.ExitConfig)
+	}
+	var out strings.Builder
+	reports.WriteSummary(&out, rep)
+	for _, want := range []string{"CONFIGURATION ERROR throttling/ThrottleUnderLoad", reason, "gatecheck: CONFIGURATION ERROR (1 configuration error, 1 passed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the printed summary lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 

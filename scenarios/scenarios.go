@@ -17,11 +17,13 @@ import (
 
 // Hard bounds on any attack, whatever a profile or flag asks for.
 const (
-	MaxRate     = 20000
+	MaxRate     = profile.MaxRateCeiling
 	MaxDuration = 10 * time.Minute
 )
 
-// ErrRefused wraps every reason an attack is refused before it starts.
+// ErrRefused wraps every reason an attack or a burst is refused before it
+// starts. It is a configuration error: the profile asked for traffic beyond
+// its safety bounds.
 var ErrRefused = errors.New("attack refused")
 
 // Bounds checks an attack's rate, duration and destination before it
@@ -36,6 +38,26 @@ func Bounds(target string, rate int, duration time.Duration, allowNonLoopback bo
 	if duration <= 0 || duration > MaxDuration {
 		return fmt.Errorf("%w: duration %v is outside (0, %v]", ErrRefused, duration, MaxDuration)
 	}
+	return checkTarget(target, allowNonLoopback)
+}
+
+// CheckBurst checks a burst before it is sent: n requests released
+// together (or connections opened together) count as n requests within one
+// second, so n must be within MaxRate and the profile's maxRate (0: none),
+// and the target on loopback unless allowNonLoopback.
+func CheckBurst(target string, n int, allowNonLoopback bool, maxRate int) error {
+	if n <= 0 || n > MaxRate {
+		return fmt.Errorf("%w: a burst of %d requests is outside 1–%d", ErrRefused, n, MaxRate)
+	}
+	if maxRate > 0 && n > maxRate {
+		return fmt.Errorf("%w: a burst of %d requests released together is above the profile's maxRate %d (requests per second)", ErrRefused, n, maxRate)
+	}
+	return checkTarget(target, allowNonLoopback)
+}
+
+// checkTarget refuses a target that is not a URL, or not on loopback
+// without the profile's opt-in.
+func checkTarget(target string, allowNonLoopback bool) error {
 	u, err := url.Parse(target)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("%w: target %q is not a URL", ErrRefused, target)

@@ -45,3 +45,36 @@ func TestBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckBurst(t *testing.T) {
+	cases := []struct {
+		url     string
+		n       int
+		allow   bool
+		maxRate int
+		want    string // "" = allowed
+	}{
+		{"http://127.0.0.1:8080/x", 12, false, 5000, ""},
+		{"http://127.0.0.1:8080/x", 100, false, 100, ""},
+		{"http://127.0.0.1:8080/x", 1168, false, 100, "above the profile's maxRate 100"}, // the burst of issue 10
+		{"http://127.0.0.1:8080/x", 101, false, 100, "maxRate"},
+		{"http://127.0.0.1:8080/x", scenarios.MaxRate + 1, false, 0, "outside"},
+		{"http://127.0.0.1:8080/x", 0, false, 100, "outside"},
+		{"http://127.0.0.1:8080/x", -2, false, 100, "outside"}, // 2 × burstLimit + 2 overflowed
+		{"https://api.example.com/x", 12, false, 5000, "not on loopback"},
+		{"https://api.example.com/x", 12, true, 5000, ""},
+		{"::not a url", 12, false, 5000, "not a URL"},
+	}
+	for _, c := range cases {
+		err := scenarios.CheckBurst(c.url, c.n, c.allow, c.maxRate)
+		if err != nil && !errors.Is(err, scenarios.ErrRefused) {
+			t.Errorf("CheckBurst errors must wrap ErrRefused: %v", err)
+		}
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("CheckBurst(%q, %d, %v, %d) = %v, want allowed", c.url, c.n, c.allow, c.maxRate, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("CheckBurst(%q, %d, %v, %d) = %v, want an error about %q", c.url, c.n, c.allow, c.maxRate, err, c.want)
+		}
+	}
+}

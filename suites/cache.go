@@ -62,10 +62,18 @@ func (c *CacheConfig) Validate() []string {
 	if c.TTLSeconds < 1 || c.TTLSeconds > 3600 {
 		p = append(p, "ttlSeconds must be 1–3600 (routes.cached's TTL)")
 	}
-	if c.LoadKeys < 1 || c.LoadRate < 1 || c.LoadDuration < 500*time.Millisecond {
-		p = append(p, "loadKeys and loadRate must be positive and loadDuration at least 500ms")
+	if c.LoadKeys < 1 || c.LoadRate < 1 {
+		p = append(p, "loadKeys and loadRate must be positive")
+	}
+	if msg := validateLoadDuration("loadDuration", c.LoadDuration, 500*time.Millisecond); msg != "" {
+		p = append(p, msg)
 	}
 	return p
+}
+
+// ValidateBounds checks the hit-ratio scenario's rate against b.
+func (c *CacheConfig) ValidateBounds(b profile.Bounds) []string {
+	return nonEmpty([]string{overRate("loadRate", c.LoadRate, "CacheHitRatioUnderLoad", b)})
 }
 
 func init() {

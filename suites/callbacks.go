@@ -31,10 +31,28 @@ type CallbacksConfig struct {
 }
 
 func (c *CallbacksConfig) Validate() []string {
-	if c.LoadConnections < 1 || c.LoadConnections > wsload.MaxConnections || c.LoadRate < 1 || c.LoadDuration < time.Second {
-		return []string{fmt.Sprintf("loadConnections must be 1–%d, loadRate positive and loadDuration at least 1s", wsload.MaxConnections)}
+	var p []string
+	if c.LoadConnections < 1 || c.LoadConnections > wsload.MaxConnections {
+		p = append(p, fmt.Sprintf("loadConnections: %d must be 1–%d", c.LoadConnections, wsload.MaxConnections))
 	}
-	return nil
+	if c.LoadRate < 1 {
+		p = append(p, fmt.Sprintf("loadRate: %d must be positive", c.LoadRate))
+	}
+	if msg := validateLoadDuration("loadDuration", c.LoadDuration, time.Second); msg != "" {
+		p = append(p, msg)
+	}
+	return p
+}
+
+// ValidateBounds checks the callback scenario against b: its attack rate,
+// and its connections, which open together before the attack.
+func (c *CallbacksConfig) ValidateBounds(b profile.Bounds) []string {
+	return nonEmpty([]string{
+		overRate("loadRate", c.LoadRate, "CallbacksUnderLoad", b),
+		overMaxRate("loadConnections", c.LoadConnections,
+			fmt.Sprintf("CallbacksUnderLoad opens %d WebSocket connections together before its attack", c.LoadConnections),
+			atMost("loadConnections", b.MaxRate, 1), b),
+	})
 }
 
 func init() {

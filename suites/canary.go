@@ -50,16 +50,24 @@ func (c *CanaryConfig) Validate() []string {
 	if c.BaseVersion == "" || c.CanaryVersion == "" || c.BaseVersion == c.CanaryVersion || c.CanaryOnly == "" {
 		p = append(p, "baseVersion and canaryVersion must differ; canaryOnly is required")
 	}
-	if c.Percent <= 0 || c.Percent >= 100 {
+	if !(c.Percent > 0 && c.Percent < 100) {
 		p = append(p, "percent must be strictly between 0 and 100")
 	}
-	if c.Alpha <= 0 || c.Alpha > 0.01 || c.Power < 0.5 || c.Power >= 1 || c.Delta <= 0 || c.Delta >= 0.5 {
+	if !(c.Alpha > 0 && c.Alpha <= 0.01 && c.Power >= 0.5 && c.Power < 1 && c.Delta > 0 && c.Delta < 0.5) {
 		p = append(p, "alpha in (0, 0.01], power in [0.5, 1), delta in (0, 0.5)")
 	}
-	if c.LoadRate < 1 || c.LoadDuration < time.Second {
-		p = append(p, "loadRate must be positive and loadDuration at least 1s")
+	if c.LoadRate < 1 {
+		p = append(p, fmt.Sprintf("loadRate: %d must be positive", c.LoadRate))
+	}
+	if msg := validateLoadDuration("loadDuration", c.LoadDuration, time.Second); msg != "" {
+		p = append(p, msg)
 	}
 	return p
+}
+
+// ValidateBounds checks the promotion-under-load scenario's rate against b.
+func (c *CanaryConfig) ValidateBounds(b profile.Bounds) []string {
+	return nonEmpty([]string{overRate("loadRate", c.LoadRate, "CanaryUnderLoad", b)})
 }
 
 func init() {

@@ -31,9 +31,9 @@ func expectGatewayError(t *conformance.T, resp *conformance.Response, status int
 }
 
 // runScenario runs a load scenario as a check: raw results go to the run's
-// artifacts, an attack refused by the safety bounds skips the check with
-// the reason, and the scenario's measurements go into the report. The
-// caller grades and then calls judge.
+// artifacts, an attack refused by the safety bounds stops the check as a
+// configuration error, with the reason, and the scenario's measurements go
+// into the report. The caller grades and then calls judge.
 func runScenario(t *conformance.T, name, feature string, run func(raw io.Writer) (*reports.Scenario, error)) *reports.Scenario {
 	path := t.ArtifactPath(name + ".vegeta")
 	var raw io.Writer
@@ -45,7 +45,7 @@ func runScenario(t *conformance.T, name, feature string, run func(raw io.Writer)
 	}
 	sc, err := run(raw)
 	if errors.Is(err, scenarios.ErrRefused) {
-		t.Skipf("not run: %v", err)
+		t.ConfigError("%s not run: %v (fix: `gatecheck profiles validate` names the profile value to change)", name, err)
 	}
 	t.Expect(err).NotTo(gomega.HaveOccurred(), name)
 	sc.Name, sc.Feature, sc.RawResults = name, feature, path

@@ -57,25 +57,57 @@ func (c *ThrottlingConfig) Validate() []string {
 		name  string
 		limit Limit
 	}{{"method", c.Method}, {"load", c.Load}, {"override.stageLimit", c.Override.StageLimit}, {"override.methodLimit", c.Override.MethodLimit}} {
-		if l.limit.RateLimit <= 0 || l.limit.BurstLimit <= 0 {
-			p = append(p, fmt.Sprintf("%s: rateLimit and burstLimit must be positive (the limits configured on the gateway)", l.name))
-		}
+		p = append(p, validateLimit(l.name, l.limit)...)
 	}
 	if c.Override.Stage == "" {
 		p = append(p, "override.stage is required: a stage whose \"*/*\" limit is below routes.throttled's own entry")
-	} else if c.Override.MethodLimit.BurstLimit <= 2*c.Override.StageLimit.BurstLimit+2 {
-		p = append(p, "override.methodLimit.burstLimit must exceed 2 × override.stageLimit.burstLimit + 2")
+	} else if c.Override.StageLimit.sane() && c.Override.MethodLimit.sane() && c.Override.MethodLimit.BurstLimit <= 2*c.Override.StageLimit.BurstLimit+2 {
+		p = append(p, fmt.Sprintf("override.methodLimit.burstLimit: %d must exceed 2 × override.stageLimit.burstLimit + 2 = %d", c.Override.MethodLimit.BurstLimit, 2*c.Override.StageLimit.BurstLimit+2))
 	}
 	if c.ThrottledStatus < 400 || c.ThrottledStatus > 599 {
-		p = append(p, fmt.Sprintf("throttledStatus %d is not a 4xx/5xx status", c.ThrottledStatus))
+		p = append(p, fmt.Sprintf("throttledStatus: %d is not a 4xx/5xx status", c.ThrottledStatus))
 	}
 	if c.LoadDuration < 500*time.Millisecond || c.LoadDuration > 5*time.Minute {
-		p = append(p, fmt.Sprintf("loadDuration %v must be between 500ms and 5m", c.LoadDuration))
+		p = append(p, fmt.Sprintf("loadDuration: %v must be between 500ms and 5m", c.LoadDuration))
 	}
-	if c.Slack < 0 || c.LoadTolerance < 0 || c.LoadTolerance >= 1 {
-		p = append(p, "slack must be ≥ 0 and loadTolerance in [0, 1)")
+	if c.Slack < 0 || c.Slack > maxSlack {
+		p = append(p, fmt.Sprintf("slack: %d must be 0–%d", c.Slack, maxSlack))
+	}
+	if !(c.LoadTolerance >= 0 && c.LoadTolerance < 1) {
+		p = append(p, fmt.Sprintf("loadTolerance: %g must be in [0, 1)", c.LoadTolerance))
 	}
 	return p
+}
+
+// loadMultiples are the throttling load scenario's attack rates, as
+// multiples of features.throttling.load.rateLimit.
+var loadMultiples = []float64{0.5, 2, 5}
+
+// ValidateBounds checks the traffic each check sends against b: the
+// bursts of 2 × burstLimit + 2 requests (the override check sends two, back
+// to back) and the load scenario's fastest attack.
+func (c *ThrottlingConfig) ValidateBounds(b profile.Bounds) []string {
+	var p []string
+	if l := c.Method; l.sane() {
+		n := 2*l.BurstLimit + 2
+		p = append(p, overMaxRate("method.burstLimit", n,
+			fmt.Sprintf("ThrottleBurstThenRefill and ThrottledResponseTooManyRequests release 2 × %d + 2 = %d requests together", l.BurstLimit, n),
+			atMost("burstLimit", (b.MaxRate-2)/2, 1), b))
+	}
+	if l := c.Override.StageLimit; l.sane() {
+		n := 2 * (2*l.BurstLimit + 2)
+		p = append(p, overMaxRate("override.stageLimit.burstLimit", n,
+			fmt.Sprintf("MethodThrottleOverridesStage releases two bursts of 2 × %d + 2 requests back to back, %d within one second", l.BurstLimit, n),
+			atMost("burstLimit", (b.MaxRate-4)/4, 1), b))
+	}
+	if l := c.Load; l.sane() {
+		top := loadMultiples[len(loadMultiples)-1]
+		rate := ceilRate(top, l.RateLimit)
+		p = append(p, overMaxRate("load.rateLimit", rate,
+			fmt.Sprintf("ThrottleUnderLoad attacks at up to %g × %g = %d requests/s", top, l.RateLimit, rate),
+			atMost("rateLimit", int(float64(b.MaxRate)/top), 1), b))
+	}
+	return nonEmpty(p)
 }
 
 func init() {
@@ -90,8 +122,11 @@ func throttlingConfig(t *conformance.T) *ThrottlingConfig {
 }
 
 // burst sends n requests released together and returns the responses and
-// the time from the release to the last response.
+// the time from the release to the last response. A burst beyond the
+// profile's safety bounds is not sent: the check stops as a configuration
+// error.
 func burst(t *conformance.T, url string, n int, h http.Header) ([]*conformance.Response, time.Duration) {
+	boundBurst(t, url, n)
 	responses, errs := make([]*conformance.Response, n), make([]error, n)
 	var ready, done sync.WaitGroup
 	release := make(chan struct{})
@@ -164,12 +199,18 @@ func waitForRefill(t *conformance.T, l Limit) {
 	}
 }
 
+// refillPoll is how often the refill check polls: four times per token,
+// but never faster than target.maxRate.
+func refillPoll(t *conformance.T, l Limit) time.Duration {
+	return max(time.Duration(0.25/l.RateLimit*float64(time.Second)), time.Second/time.Duration(max(t.Target.Profile.Target.MaxRate, 1)))
+}
+
 // throttleUnderLoad runs the Vegeta throttling scenario.
 func throttleUnderLoad(t *conformance.T) {
 	cfg := throttlingConfig(t)
 	sc := runScenario(t, "ThrottleUnderLoad", FeatureThrottling, func(raw io.Writer) (*reports.Scenario, error) {
 		return throttle.Run(t.Ctx, throttle.Options{
-			URL: t.Target.URL("throttled-load"), RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit,
+			URL: t.Target.URL("throttled-load"), RateLimit: cfg.Load.RateLimit, BurstLimit: cfg.Load.BurstLimit, Multiples: loadMultiples,
 			Duration: cfg.LoadDuration, ThrottledStatus: cfg.ThrottledStatus, Tolerance: cfg.LoadTolerance,
 			AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate, Raw: raw,
 		})
@@ -196,9 +237,10 @@ var _ = conformance.Register(conformance.Area{
 			Needs:       []string{conformance.NeedRoute("throttled")},
 			Test: func(t *conformance.T) {
 				cfg := throttlingConfig(t)
+				url, n := t.Target.URL("throttled"), 2*cfg.Method.BurstLimit+2
+				boundBurst(t, url, n) // before waiting for a refill
 				waitForRefill(t, cfg.Method)
-				url := t.Target.URL("throttled")
-				responses, elapsed := burst(t, url, 2*cfg.Method.BurstLimit+2, nil)
+				responses, elapsed := burst(t, url, n, nil)
 				o := classify(t, responses, cfg.ThrottledStatus)
 				t.Expect(o.other).To(BeZero(), "every response is accepted or throttled: %v", o.statuses)
 				t.Expect(o.accepted).To(BeNumerically(">=", cfg.Method.BurstLimit-cfg.Slack), "a full bucket admits its burst: %v", o.statuses)
@@ -209,7 +251,7 @@ var _ = conformance.Register(conformance.Area{
 					g.Expect(err).NotTo(HaveOccurred())
 					g.Expect(r.Status).To(Equal(http.StatusOK))
 				}).WithTimeout(time.Duration(2/cfg.Method.RateLimit*float64(time.Second))+t.Target.Profile.Tolerances.TimeoutLate).
-					WithPolling(time.Duration(0.25/cfg.Method.RateLimit*float64(time.Second))).Should(Succeed(), "the bucket refills one token per 1/rate")
+					WithPolling(refillPoll(t, cfg.Method)).Should(Succeed(), "the bucket refills one token per 1/rate")
 			},
 		},
 		{
@@ -220,9 +262,11 @@ var _ = conformance.Register(conformance.Area{
 			Needs:       []string{conformance.NeedRoute("throttled"), conformance.NeedFixtureCounters},
 			Test: func(t *conformance.T) {
 				cfg := throttlingConfig(t)
+				url, n := t.Target.URL("throttled"), 2*cfg.Method.BurstLimit+2
+				boundBurst(t, url, n)
 				waitForRefill(t, cfg.Method)
 				scope := conformance.NewScope()
-				responses, _ := burst(t, t.Target.URL("throttled"), 2*cfg.Method.BurstLimit+2, conformance.ScopeHeader(scope))
+				responses, _ := burst(t, url, n, conformance.ScopeHeader(scope))
 				o := classify(t, responses, cfg.ThrottledStatus)
 				t.Expect(o.sample).NotTo(BeNil(), "no request was throttled: %v", o.statuses)
 				if o.sample.Status == http.StatusTooManyRequests {
@@ -251,11 +295,14 @@ var _ = conformance.Register(conformance.Area{
 				cfg := throttlingConfig(t)
 				ov := cfg.Override
 				n := 2*ov.StageLimit.BurstLimit + 2
-				waitForRefill(t, ov.StageLimit)
 				throttledPath, _ := t.Target.Profile.Route("throttled")
 				inspectPath, _ := t.Target.Profile.Route("inspect")
-				own, _ := burst(t, t.Target.StageURL(ov.Stage, throttledPath), n, nil)
-				plain, elapsed2 := burst(t, t.Target.StageURL(ov.Stage, inspectPath), n, nil)
+				ownURL, plainURL := t.Target.StageURL(ov.Stage, throttledPath), t.Target.StageURL(ov.Stage, inspectPath)
+				// Two bursts back to back: within one second, both count.
+				boundBurst(t, ownURL, 2*n)
+				waitForRefill(t, ov.StageLimit)
+				own, _ := burst(t, ownURL, n, nil)
+				plain, elapsed2 := burst(t, plainURL, n, nil)
 				o1, o2 := classify(t, own, cfg.ThrottledStatus), classify(t, plain, cfg.ThrottledStatus)
 				t.Expect(o1.throttled).To(BeZero(), "the method's own, higher limit applies, not \"*/*\": %v", o1.statuses)
 				t.Expect(o1.accepted).To(Equal(n), "%v", o1.statuses)

@@ -47,20 +47,42 @@ func (c *UsagePlansConfig) Validate() []string {
 		p = append(p, "planId is required (the usage plan's id)")
 	}
 	if c.Quota.Limit < 1 || c.Quota.Limit > 1000 {
-		p = append(p, "quota.limit must be 1–1000 (the checks send limit+1 requests)")
+		p = append(p, fmt.Sprintf("quota.limit: %d must be 1–1000 (the checks send limit+1 requests)", c.Quota.Limit))
 	}
 	for _, k := range []string{"a", "b"} {
 		if c.Keys[k].ID == "" || c.Keys[k].Value == "" {
 			p = append(p, fmt.Sprintf("keys.%s needs id and value: two keys in the plan", k))
 		}
 	}
-	if c.MethodThrottle.RateLimit <= 0 || c.MethodThrottle.BurstLimit <= 0 {
-		p = append(p, "methodThrottle needs rateLimit and burstLimit")
+	p = append(p, validateLimit("methodThrottle", c.MethodThrottle)...)
+	if c.Slack < 0 || c.Slack > maxSlack {
+		p = append(p, fmt.Sprintf("slack: %d must be 0–%d", c.Slack, maxSlack))
 	}
-	if c.Slack < 0 {
-		p = append(p, "slack must not be negative")
+	if n, ok := c.methodBurst(); ok && c.Quota.Limit >= 1 && int64(n) > c.Quota.Limit {
+		p = append(p, fmt.Sprintf("quota.limit: %d does not cover UsagePlanMethodThrottle's burst of 2 × methodThrottle.burstLimit + 2 + slack = %d requests (fix: raise quota.limit to at least %d, or lower methodThrottle.burstLimit)", c.Quota.Limit, n, n))
 	}
 	return p
+}
+
+// methodBurst is how many requests UsagePlanMethodThrottle releases
+// together: 2 × methodThrottle.burstLimit + 2 + slack; ok is false when
+// those values are themselves invalid.
+func (c *UsagePlansConfig) methodBurst() (n int, ok bool) {
+	if !c.MethodThrottle.sane() || c.Slack < 0 || c.Slack > maxSlack {
+		return 0, false
+	}
+	return 2*c.MethodThrottle.BurstLimit + 2 + c.Slack, true
+}
+
+// ValidateBounds checks UsagePlanMethodThrottle's burst against b.
+func (c *UsagePlansConfig) ValidateBounds(b profile.Bounds) []string {
+	n, ok := c.methodBurst()
+	if !ok {
+		return nil
+	}
+	return nonEmpty([]string{overMaxRate("methodThrottle.burstLimit", n,
+		fmt.Sprintf("UsagePlanMethodThrottle releases 2 × %d + 2 + slack %d = %d requests together", c.MethodThrottle.BurstLimit, c.Slack, n),
+		atMost("burstLimit", (b.MaxRate-2-c.Slack)/2, 1), b)})
 }
 
 func init() {
@@ -189,12 +211,15 @@ var _ = conformance.Register(conformance.Area{
 			Test: func(t *conformance.T) {
 				cfg := usagePlansConfig(t)
 				a, b := cfg.Keys["a"], cfg.Keys["b"]
+				url, n := t.Target.URL("keyed-method"), 2*cfg.MethodThrottle.BurstLimit+2+cfg.Slack
+				if int64(n) > cfg.Quota.Limit {
+					t.ConfigError("features.usage-plans.quota.limit %d does not cover the burst of 2 × methodThrottle.burstLimit + 2 + slack = %d requests", cfg.Quota.Limit, n)
+				}
+				boundBurst(t, url, n)
 				resetQuota(t, a)
 				resetQuota(t, b)
 				waitForRefill(t, cfg.MethodThrottle)
-				n := 2*cfg.MethodThrottle.BurstLimit + 2 + cfg.Slack
-				t.Expect(int64(n)).To(BeNumerically("<=", cfg.Quota.Limit), "profile: the quota must cover 2 × methodThrottle.burstLimit + 2 + slack")
-				responses, elapsed := burst(t, t.Target.URL("keyed-method"), n, keyHeader(b, conformance.NewScope()))
+				responses, elapsed := burst(t, url, n, keyHeader(b, conformance.NewScope()))
 				o := classify(t, responses, http.StatusTooManyRequests)
 				t.Expect(o.other).To(BeZero(), "%v", o.statuses)
 				t.Expect(o.accepted).To(BeNumerically("<=", bucketBound(cfg.MethodThrottle, elapsed, cfg.Slack)), "%v", o.statuses)

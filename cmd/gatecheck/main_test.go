@@ -139,3 +139,26 @@ func TestConformanceFailureExit1(t *testing.T) {
 	}
 	t.Logf("ran in %v: %+v", time.Since(start), rep.Summary)
 }
+
+// A profile whose values would send traffic beyond its own target.maxRate
+// is refused by `profiles validate` and by `run`, before any traffic.
+func TestProfileBeyondItsBoundsIsAConfigError(t *testing.T) {
+	ref, err := os.ReadFile("../../fixtures/profiles/reference.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(string(ref), "  embedded: true\n", "  embedded: true\n  maxRate: 100\n", 1)
+	y = strings.Replace(y, "method: {rateLimit: 10, burstLimit: 5}", "method: {rateLimit: 10, burstLimit: 583}", 1)
+	path := write(t, "over.yaml", y)
+	for _, args := range [][]string{{"profiles", "validate", path}, {"run", "--profile", path, "--out", t.TempDir()}} {
+		code, _, stderr := gatecheck(t, args...)
+		if code != runner.ExitConfig {
+			t.Errorf("%v: exit code %d, want %d", args, code, runner.ExitConfig)
+		}
+		for _, want := range []string{path, "features.throttling.method.burstLimit", "1168", "target.maxRate 100"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", args, want, stderr)
+			}
+		}
+	}
+}

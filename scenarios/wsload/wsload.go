@@ -91,6 +91,10 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	if err := scenarios.Bounds("http"+strings.TrimPrefix(o.URL, "ws"), o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
 		return nil, err
 	}
+	// The handshakes go out together before the attack: a burst.
+	if err := scenarios.CheckBurst("http"+strings.TrimPrefix(o.URL, "ws"), o.Connections, o.AllowNonLoopback, o.MaxRate); err != nil {
+		return nil, fmt.Errorf("opening %d connections: %w", o.Connections, err)
+	}
 
 	in := &inbox{lat: make(chan time.Duration, 4096), arrived: make(chan struct{}, 1)}
 	var stats deliveries

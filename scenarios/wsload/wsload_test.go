@@ -88,6 +88,13 @@ func TestOffLoopbackIsRefused(t *testing.T) {
 	if _, err := wsload.Run(context.Background(), o); !errors.Is(err, scenarios.ErrRefused) {
 		t.Fatalf("want ErrRefused for too many connections, got %v", err)
 	}
+	// The handshakes go out together: more of them than maxRate is a burst
+	// beyond the profile's bounds, even when the callback rate is within.
+	o = options("ws://127.0.0.1:1")
+	o.Connections, o.Rate, o.MaxRate = 200, 50, 100
+	if _, err := wsload.Run(context.Background(), o); !errors.Is(err, scenarios.ErrRefused) || !strings.Contains(err.Error(), "200 connections") {
+		t.Fatalf("want ErrRefused for 200 connections with maxRate 100, got %v", err)
+	}
 }
 
 // Connections, readers and the gateways' goroutines all end with the run;
