@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+
+	"github.com/gatecheck/gatecheck/redact"
 )
 
 // NeedMetrics marks a check that reads the gateway's metrics (target.metricsURL).
@@ -46,6 +48,9 @@ func (t *Target) AWSConfig(ctx context.Context) (aws.Config, error) {
 			t.aws.err = fmt.Errorf("profile %q has no credentials for signed requests (target.credentials)", t.Profile.Name)
 		}
 		if t.aws.err == nil {
+			if t.aws.cfg.Credentials != nil {
+				t.aws.cfg.Credentials = registeringProvider{t.aws.cfg.Credentials}
+			}
 			t.aws.client = apigateway.NewFromConfig(t.aws.cfg, func(o *apigateway.Options) {
 				if tg.ManagementURL != "" {
 					o.BaseEndpoint = aws.String(tg.ManagementURL)
@@ -54,6 +59,35 @@ func (t *Target) AWSConfig(ctx context.Context) (aws.Config, error) {
 		}
 	})
 	return t.aws.cfg, t.aws.err
+}
+
+// registeringProvider registers the secret key and session token of every
+// credential it hands out for redaction: a signed call that fails may echo
+// the token (AWS's InvalidSignatureException quotes the canonical
+// request), and credentials from the default chain can be refreshed
+// during a run.
+type registeringProvider struct{ aws.CredentialsProvider }
+
+func (p registeringProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.CredentialsProvider.Retrieve(ctx)
+	if err == nil {
+		redact.Register(c.SecretAccessKey)
+		redact.Register(c.SessionToken)
+	}
+	return c, err
+}
+
+// IsCredentialsProvider and ProviderSources let the SDK see through the
+// wrapper (anonymous credentials, the user agent's credential source).
+func (p registeringProvider) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(p.CredentialsProvider, target)
+}
+
+func (p registeringProvider) ProviderSources() []aws.CredentialSource {
+	if s, ok := p.CredentialsProvider.(aws.CredentialProviderSource); ok {
+		return s.ProviderSources()
+	}
+	return nil
 }
 
 // sign adds a SigV4 signature for execute-api to req.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/redact"
 )
 
 // NeedFixtureCounters marks a check that reads the fixture's invocation
@@ -34,8 +35,12 @@ type Target struct {
 	aws          awsClients
 }
 
-// NewTarget builds the HTTP clients for a validated profile.
+// NewTarget builds the HTTP clients for a validated profile, and registers
+// the profile's secrets for redaction.
 func NewTarget(p *profile.Profile) *Target {
+	for _, s := range p.Secrets() {
+		redact.Register(s)
+	}
 	tr := &http.Transport{
 		Proxy:               nil, // loopback targets must not go through an environment proxy
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,

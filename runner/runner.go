@@ -21,11 +21,13 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/fixtures"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/redact"
 	"github.com/gatecheck/gatecheck/reports"
 	_ "github.com/gatecheck/gatecheck/suites" // registers every spec
 )
@@ -124,6 +126,9 @@ func Prepare(ctx context.Context, profilePath string, logger *slog.Logger) (*con
 	if err != nil {
 		return nil, nil, &ConfigError{err}
 	}
+	if logger != nil { // the embedded servers' log lines may quote requests
+		logger = slog.New(redact.NewHandler(logger.Handler()))
+	}
 	stop := func() {}
 	if p.Target.Embedded {
 		e, err := StartEmbedded(logger)
@@ -192,7 +197,12 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	reporterCfg.Succinct = !opts.Verbose
 	reporterCfg.Verbose = opts.Verbose
 	reporterCfg.NoColor = !isTerminal(os.Stdout)
+	// Ginkgo prints failure messages as they happen; they may echo
+	// credentials (see BuildReport).
+	consoleOut := formatter.ColorableStdOut
+	formatter.ColorableStdOut = redact.NewWriter(consoleOut)
 	ginkgo.RunSpecs(&failOnly{}, "gatecheck conformance", suiteCfg, reporterCfg)
+	formatter.ColorableStdOut = consoleOut
 
 	rep := BuildReport(conformance.LastSuiteReport(), target.Profile)
 	rep.LabelFilter = opts.LabelFilter
@@ -217,7 +227,11 @@ type failOnly struct{ failed bool }
 func (f *failOnly) Fail() { f.failed = true }
 
 // BuildReport turns Ginkgo's report into gatecheck's. Specs the label
-// filter did not select are left out.
+// filter did not select are left out. Every text in it is redacted
+// (package redact): failure messages echo the target's error responses,
+// which may quote credentials (AWS's InvalidSignatureException quotes the
+// canonical request, session token included), and the target URL may
+// carry a password. Every format is derived from this report.
 func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 	rep := &reports.Report{
 		SchemaVersion: reports.SchemaVersion,
@@ -294,6 +308,7 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 		}
 		rep.Specs = append(rep.Specs, spec)
 	}
+	rep.Redact()
 	rep.Summarize()
 	return rep
 }

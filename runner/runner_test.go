@@ -208,3 +208,22 @@ func TestRunWritesReports(t *testing.T) {
 		t.Errorf("summary not printed:\n%s", stdout.String())
 	}
 }
+
+func TestBuildReportRedacts(t *testing.T) {
+	const token = "TkBuildReport/ab+cd=="
+	c, _, _ := conformance.Lookup(conformance.Checks()[0])
+	gr := types.Report{SpecReports: types.SpecReports{{LeafNodeType: types.NodeTypeIt, LeafNodeText: conformance.SpecText(c), State: types.SpecStateFailed,
+		Failure: types.Failure{Message: "403 InvalidSignatureException: ...\nhost:h\nx-amz-security-token:" + token + "\n\nhost;x-amz-security-token"}}}}
+	p, err := runner.LoadProfile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Target.RestURL = "http://user:pw123456@127.0.0.1:1"
+	rep := runner.BuildReport(gr, p)
+	if got := rep.Specs[0].Reason; strings.Contains(got, token) || !strings.Contains(got, "x-amz-security-token:REDACTED\n") {
+		t.Errorf("reason not redacted: %q", got)
+	}
+	if rep.Profile.Target != "http://REDACTED@127.0.0.1:1" {
+		t.Errorf("target = %q", rep.Profile.Target)
+	}
+}

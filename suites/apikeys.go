@@ -19,6 +19,9 @@ type APIKeysConfig struct {
 	OtherStage string `yaml:"otherStage"` // enabled, in a plan for another stage only
 }
 
+// Secrets are the key values: reports show REDACTED in their place.
+func (c *APIKeysConfig) Secrets() []string { return []string{c.Valid, c.Disabled, c.OtherStage} }
+
 func (c *APIKeysConfig) Validate() []string {
 	if c.Valid == "" || c.Disabled == "" || c.OtherStage == "" {
 		return []string{"valid, disabled and otherStage key values are required"}

@@ -41,6 +41,15 @@ type UsagePlansConfig struct {
 	Slack int `yaml:"slack"`
 }
 
+// Secrets are the key values: reports show REDACTED in their place.
+func (c *UsagePlansConfig) Secrets() []string {
+	values := make([]string, 0, len(c.Keys))
+	for _, k := range c.Keys {
+		values = append(values, k.Value)
+	}
+	return values
+}
+
 func (c *UsagePlansConfig) Validate() []string {
 	var p []string
 	if c.PlanID == "" {

@@ -49,6 +49,9 @@ type WebSocketConfig struct {
 	MaxFrameBytes   int `yaml:"maxFrameBytes"`
 }
 
+// Secrets is the $connect API key: reports show REDACTED in its place.
+func (c *WebSocketConfig) Secrets() []string { return []string{c.APIKey} }
+
 func (c *WebSocketConfig) Validate() []string {
 	var p []string
 	if c.Stage == "" {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/redact"
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/runner"
 	"github.com/gatecheck/gatecheck/scenarios/overhead"
@@ -72,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return runner.ExitConfig
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(redact.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr, logger)
@@ -122,8 +123,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger})
-	if err != nil {
-		fmt.Fprintf(stderr, "gatecheck run: %v\n", err)
+	if err != nil { // e.g. the profile's URL, which may carry a password
+		fmt.Fprintf(stderr, "gatecheck run: %s\n", redact.String(err.Error()))
 	}
 	return runner.ExitCode(rep, err)
 }
@@ -273,7 +274,7 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) int {
 	for _, path := range args[1:] {
 		p, err := profile.LoadFile(path)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			fmt.Fprintln(stderr, redact.String(err.Error()))
 			code = runner.ExitConfig
 			continue
 		}
