@@ -47,12 +47,19 @@ func NewTarget(p *profile.Profile) *Target {
 		MaxIdleConnsPerHost: 64,
 		DisableCompression:  true,
 	}
-	hc := &http.Client{Transport: tr, Timeout: p.Waits.Request, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := NewClient(tr, p.Waits.Request)
 	t := &Target{Profile: p, HTTP: hc}
 	if p.Target.FixtureURL != "" {
 		t.Fixture = &backend.Client{BaseURL: p.Target.FixtureURL, HTTP: hc}
 	}
 	return t
+}
+
+// NewClient is the HTTP client every check uses: it never follows a
+// redirect (a check judges the gateway's own answer, and a redirect could
+// take its requests off the target), and each request ends within timeout.
+func NewClient(tr http.RoundTripper, timeout time.Duration) *http.Client {
+	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // Close releases idle connections.

@@ -384,7 +384,7 @@ var _ = conformance.Register(conformance.Area{
 				cfg := canaryConfig(t)
 				defer restoreLater(t, cfg.Stage, replace("/canarySettings/percentTraffic", "0"))()
 				setPercent(t, cfg.Stage, 50)
-				oneConn := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, Proxy: nil}, Timeout: t.Target.Profile.Waits.Request}
+				oneConn := conformance.NewClient(&http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, Proxy: nil}, t.Target.Profile.Waits.Request)
 				defer oneConn.CloseIdleConnections()
 				seq := sample(t, cfg.Stage, 400, oneConn)
 				k := count(seq)

@@ -1,0 +1,54 @@
+package conformance
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewClientDoesNotFollowRedirects(t *testing.T) {
+	elsewhere := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			elsewhere = true
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	}))
+	defer srv.Close()
+	c := NewClient(&http.Transport{}, 5*time.Second)
+	defer c.CloseIdleConnections()
+	resp, err := c.Get(srv.URL + "/start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || elsewhere {
+		t.Fatalf("status %d, followed: %v; a check must see the gateway's own 302", resp.StatusCode, elsewhere)
+	}
+}
+
+// Every client a check builds goes through NewClient: a hand-made
+// http.Client follows redirects by default (one canary check's did).
+func TestChecksBuildClientsWithNewClient(t *testing.T) {
+	files, _ := filepath.Glob("../suites/*.go")
+	if len(files) == 0 {
+		t.Fatal("no suite files found")
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(src), "http.Client{") {
+			t.Errorf("%s builds an http.Client itself; use conformance.NewClient, which never follows redirects", f)
+		}
+	}
+}
