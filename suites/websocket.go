@@ -543,6 +543,23 @@ var _ = conformance.Register(conformance.Area{
 			},
 		},
 		{
+			Name: "WebSocketBinaryFrameRejected", Feature: FeatureWebSocket, Section: "§8.1",
+			Description: "A binary frame is not taken: the connection is closed with 1003 and the message never reaches the integration (DG: \"Binary media types for WebSocket APIs\")",
+			Needs:       wsFixtureNeeds,
+			Test: func(t *conformance.T) {
+				w := dialWS(t, wsConfig(t).Stage)
+				defer w.shut()
+				id := w.whoAmI(t)
+				// A message the reply route would answer, were it taken.
+				probe := []byte(`{"action":"reply","data":"binary-frame-probe"}`)
+				t.Expect(w.WriteMessage(gws.BinaryMessage, probe)).To(Succeed(), "sending a binary frame")
+				t.Expect(w.closed(t, t.Target.Profile.Waits.Request, "the close after a binary frame")).To(Equal(gws.CloseUnsupportedData))
+				for _, e := range fixtureEvents(t, id) {
+					t.Expect(e.Body).NotTo(ContainSubstring("binary-frame-probe"), "the binary frame reached the integration: %v", routeKeys(fixtureEvents(t, id)))
+				}
+			},
+		},
+		{
 			Name: "WebSocketMetrics", Feature: FeatureWebSocket, Section: "§8.4",
 			Description: "Per-stage WebSocket metrics count what happened: ConnectCount, MessageCount, IntegrationError (a failing integration) and ClientError (no route) move with a connection's traffic",
 			Needs:       []string{conformance.NeedWebSocket, conformance.NeedWebSocketNoDefault, conformance.NeedMetrics},

@@ -100,6 +100,13 @@ func onConnections(next http.Handler, edit func(r *http.Request, rec *httptest.R
 // through rewrite (which may drop them or close the client); @connections
 // calls are reverse-proxied with their Host kept, so signatures still verify.
 func relay(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame []byte) ([]byte, bool)) http.Handler {
+	return relayBoth(t, upstreamWS, rewrite, nil)
+}
+
+// relayBoth is relay that can also rewrite the client's frames (their
+// type and data) before the gateway sees them; toGateway nil passes them
+// on.
+func relayBoth(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame []byte) ([]byte, bool), toGateway func(typ int, msg []byte) (int, []byte)) http.Handler {
 	up, _ := url.Parse("http" + strings.TrimPrefix(upstreamWS, "ws"))
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.SetURL(up)
@@ -145,6 +152,9 @@ func relay(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame
 					_ = server.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(time.Second))
 					return
 				}
+				if toGateway != nil {
+					typ, msg = toGateway(typ, msg)
+				}
 				if server.WriteMessage(typ, msg) != nil {
 					return
 				}
@@ -163,7 +173,10 @@ func relay(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame
 					_ = client.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
 					return
 				}
-				out, ok := rewrite(client, msg)
+				out, ok := msg, true
+				if rewrite != nil {
+					out, ok = rewrite(client, msg)
+				}
 				if ok && client.WriteMessage(typ, out) != nil {
 					return
 				}
@@ -379,6 +392,19 @@ var wsDeviations = []deviation{
 			return mainWS(t, nil, websocket.Options{MaxMessageBytes: 64 << 10, MaxFrameBytes: 64 << 10}), nil
 		},
 		fails: []string{"WebSocketMessageTooBig", "WebSocketFrameTooBig"},
+	},
+	{
+		name: "binary frames taken as text",
+		websocket: func(t *testing.T) (http.Handler, http.Handler) {
+			asText := func(typ int, msg []byte) (int, []byte) {
+				if typ == gws.BinaryMessage {
+					return gws.TextMessage, msg
+				}
+				return typ, msg
+			}
+			return relayBoth(t, serveWS(t, mainWS(t, nil, websocket.Options{})), nil, asText), nil
+		},
+		fails: []string{"WebSocketBinaryFrameRejected"},
 	},
 	{
 		name: "$connect without IAM authorization",

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	gws "github.com/gorilla/websocket"
 	"github.com/jonboulle/clockwork"
@@ -223,6 +224,20 @@ func (c *conn) readLoop() {
 		if c.isEnded() {
 			break // ended elsewhere (DELETE, timeout, Close): drop late messages
 		}
+		if kind == gws.BinaryMessage {
+			// API Gateway does not take binary frames: it closes with
+			// 1003 (DG, "Binary media types for WebSocket APIs").
+			c.stage.count.clientErrors.Inc()
+			code, text = gws.CloseUnsupportedData, "Binary frames are not supported"
+			break
+		}
+		if !utf8.Valid(data) {
+			// RFC 6455 §8.1: a text message that is not UTF-8 fails the
+			// connection with 1007 (what AWS does is UNCONFIRMED).
+			c.stage.count.clientErrors.Inc()
+			code, text = gws.CloseInvalidFramePayloadData, "Invalid UTF-8 in a text message"
+			break
+		}
 		c.touch()
 		c.handleMessage(kind, data)
 	}
@@ -265,7 +280,7 @@ func (c *conn) handleMessage(kind int, data []byte) {
 	// out its integration (up to 29 s) before $disconnect.
 	res := g.invoke(c.ctx, c, route.Integration, &event{
 		kind: eventMessage, routeKey: routeKey, requestID: requestID, messageID: newID(),
-		body: data, binary: kind == gws.BinaryMessage, at: g.clock.Now(),
+		body: data, at: g.clock.Now(),
 	})
 	switch res.outcome {
 	case outcomeOK:

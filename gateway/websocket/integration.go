@@ -27,9 +27,8 @@ type event struct {
 	kind      eventKind
 	routeKey  string
 	requestID string
-	messageID string // MESSAGE only
-	body      []byte // the message as received; empty for CONNECT and DISCONNECT
-	binary    bool
+	messageID string    // MESSAGE only
+	body      []byte    // the message as received; empty for CONNECT and DISCONNECT
 	at        time.Time // $context.requestTimeEpoch
 }
 
@@ -155,13 +154,9 @@ func (c *conn) integrationRequest(ctx context.Context, in *Integration, ev *even
 	var body io.Reader = http.NoBody
 	if len(ev.body) > 0 {
 		body = bytes.NewReader(ev.body)
-		// The emulator labels the message by frame type; AWS passes
-		// text messages through as JSON by default.
-		if ev.binary {
-			header.Set("Content-Type", "application/octet-stream")
-		} else {
-			header.Set("Content-Type", "application/json")
-		}
+		// Messages are text (binary frames close the connection); AWS
+		// passes them through as JSON by default.
+		header.Set("Content-Type", "application/json")
 	}
 	req, err := http.NewRequestWithContext(ctx, in.Method, u.String(), body)
 	if err != nil {

@@ -230,17 +230,39 @@ func TestRouting(t *testing.T) {
 	if got := readFrame(t, ws); got != `reply:{"action":"reply","n":2}` {
 		t.Errorf("route response %q", got)
 	}
-	if err := ws.WriteMessage(gws.BinaryMessage, []byte{0, 1, 2}); err != nil {
-		t.Fatal(err)
+	if got := counter(t, h.gw.stages["ws"].count.messages); got != 5 {
+		t.Errorf("MessageCount = %v, want 5", got)
 	}
-	if ev := h.backend.next(t); ev.RouteKey != "$default" || ev.ContentType != "application/octet-stream" || string(ev.Body) != "\x00\x01\x02" {
-		t.Errorf("binary event = %+v", ev)
+}
+
+// API Gateway closes a connection that sends a binary frame with 1003
+// (DG, "Binary media types for WebSocket APIs"); a text message that is
+// not UTF-8 fails the connection with 1007 (RFC 6455 §8.1). Neither
+// reaches the integration.
+func TestBinaryAndInvalidTextMessagesClose(t *testing.T) {
+	h := newHarness(t, loadFixture(t, "reference.websocket.yaml"))
+	for _, tc := range []struct {
+		kind int
+		data []byte
+		code int
+	}{
+		{gws.BinaryMessage, []byte{0, 1, 2}, gws.CloseUnsupportedData},
+		{gws.TextMessage, []byte{'{', 0xff, 0xfe, '}'}, gws.CloseInvalidFramePayloadData},
+		{gws.TextMessage, []byte("half a rune \xe2\x82"), gws.CloseInvalidFramePayloadData},
+	} {
+		ws, _ := h.connect("ws")
+		_ = ws.SetWriteDeadline(time.Now().Add(wait))
+		if err := ws.WriteMessage(tc.kind, tc.data); err != nil {
+			t.Fatal(err)
+		}
+		expectClose(t, ws, tc.code)
+		ws.Close()
+		if ev := h.backend.next(t); ev.Type != "DISCONNECT" {
+			t.Errorf("after the close: %s %s reached the integration; want only $disconnect", ev.Type, ev.RouteKey)
+		}
 	}
-	if got := readFrame(t, ws); got != "backend:\x00\x01\x02" {
-		t.Errorf("binary route response %q", got)
-	}
-	if got := counter(t, h.gw.stages["ws"].count.messages); got != 6 {
-		t.Errorf("MessageCount = %v, want 6", got)
+	if got := counter(t, h.gw.stages["ws"].count.clientErrors); got != 3 {
+		t.Errorf("ClientError = %v, want 3", got)
 	}
 }
 
