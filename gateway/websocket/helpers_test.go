@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +66,8 @@ type fakeBackend struct {
 	events      chan backendEvent
 	release     chan struct{}
 	releaseOnce sync.Once
+	// holdDisconnect makes DISCONNECT block until released or cancelled.
+	holdDisconnect atomic.Bool
 }
 
 func newFakeBackend(t *testing.T) *fakeBackend {
@@ -108,6 +111,10 @@ func (b *fakeBackend) serve(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte(`{"message":"refused by the backend"}`))
 		}
+		return
+	}
+	if ev.Type == "DISCONNECT" && b.holdDisconnect.Load() {
+		block()
 		return
 	}
 	if ev.Type != "MESSAGE" {

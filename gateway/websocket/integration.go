@@ -221,12 +221,29 @@ func (c *conn) resolve(p paramMapping, ev *event) (string, bool) {
 
 // disconnect runs the $disconnect integration after the socket closed:
 // best effort (spec §8.2), not cancelled by Close, bounded by its timeout.
+// disconnectGrace bounds a $disconnect call once the gateway is closing.
+const disconnectGrace = 2 * time.Second
+
 func (g *Gateway) disconnect(c *conn) {
 	route := g.routes[RouteDisconnect]
 	if route == nil {
 		return
 	}
-	res := g.invoke(context.Background(), c, route.Integration, &event{
+	// $disconnect runs after the connection has ended, on its own
+	// context; once Close has begun it gets at most disconnectGrace of
+	// real time, so a hanging backend cannot hold Close (whose clock may
+	// be a fake one that never fires the integration timeout).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := context.AfterFunc(g.ctx, func() {
+		select {
+		case <-time.After(disconnectGrace):
+			cancel()
+		case <-ctx.Done():
+		}
+	})
+	defer stop()
+	res := g.invoke(ctx, c, route.Integration, &event{
 		kind: eventDisconnect, routeKey: RouteDisconnect, requestID: newID(), at: g.clock.Now(),
 	})
 	g.log.Debug("websocket: disconnected", "connectionId", c.id, "disconnectStatus", res.status)

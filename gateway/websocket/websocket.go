@@ -450,7 +450,8 @@ func (g *Gateway) Connections() int {
 // Close ends every connection with close code 1001 (going away), stops
 // in-flight $connect and message integrations, and waits until every
 // connection goroutine has finished, including the $disconnect calls
-// (each bounded by its integration timeout). Safe to call more than once.
+// (each bounded by its integration timeout, and by disconnectGrace of real
+// time once Close has begun). Safe to call more than once.
 func (g *Gateway) Close() {
 	g.closeOnce.Do(func() {
 		g.mu.Lock()

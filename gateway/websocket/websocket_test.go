@@ -505,3 +505,28 @@ func TestMetricsRegisterTwice(t *testing.T) {
 		t.Error("New without a Verifier should fail")
 	}
 }
+
+// Close is bounded even when $disconnect hangs and the gateway's clock is a
+// fake one that is never advanced (so the integration timeout never fires):
+// before, Close waited forever.
+func TestCloseIsBoundedWhenDisconnectHangs(t *testing.T) {
+	h := newHarness(t, loadFixture(t, "reference.websocket.yaml"))
+	h.backend.holdDisconnect.Store(true)
+	ws, _ := h.connect("ws")
+	defer ws.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.gw.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(disconnectGrace + wait):
+		h.backend.releaseAll() // let the test end
+		<-done
+		t.Fatal("Close waited on a hanging $disconnect")
+	}
+	if ev := h.backend.nextOf(t, "DISCONNECT"); ev.RouteKey != "$disconnect" {
+		t.Errorf("disconnect event %+v", ev)
+	}
+}
