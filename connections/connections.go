@@ -46,6 +46,12 @@ type Client struct {
 	HTTP *http.Client
 	// Now is the signing clock; default time.Now.
 	Now func() time.Time
+	// Retryer, when set, retries what the AWS SDK retries (with
+	// retry.NewStandard(): 429 LimitExceededException, 500, 502, 503,
+	// 504 and connection errors, up to 3 attempts with jittered
+	// exponential backoff), as real API Gateway answers under load. Nil
+	// makes one attempt: checks judge the gateway's first answer.
+	Retryer aws.Retryer
 }
 
 // Connection is GetConnection's answer.
@@ -67,6 +73,19 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+}
+
+// HTTPStatusCode and ErrorCode make an Error look like the SDK's API
+// errors to its retry package (retry.RetryableHTTPStatusCode and the
+// throttle error codes).
+func (e *Error) HTTPStatusCode() int { return e.Status }
+
+// ErrorCode is the full error type, e.g. "LimitExceededException".
+func (e *Error) ErrorCode() string {
+	if e.Code == "" {
+		return ""
+	}
+	return e.Code + "Exception"
 }
 
 func (e *Error) Error() string {
@@ -163,6 +182,39 @@ func (c *Client) call(ctx context.Context, method, id string, data []byte) ([]by
 	if id == "" {
 		return nil, errors.New("@connections: a connection id is required")
 	}
+	if c.Retryer == nil {
+		return c.attempt(ctx, method, id, data)
+	}
+	var release func(error) error // the retry token of the previous retry
+	for attempt := 1; ; attempt++ {
+		body, err := c.attempt(ctx, method, id, data)
+		if release != nil {
+			_ = release(err) // a retry that succeeded refunds its token
+			release = nil
+		}
+		if err == nil || ctx.Err() != nil || attempt >= c.Retryer.MaxAttempts() || !c.Retryer.IsErrorRetryable(err) {
+			return body, err
+		}
+		var tokenErr error
+		if release, tokenErr = c.Retryer.GetRetryToken(ctx, err); tokenErr != nil {
+			return body, err // the retry quota is spent
+		}
+		delay, delayErr := c.Retryer.RetryDelay(attempt, err)
+		if delayErr != nil {
+			return body, err
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return body, err
+		}
+	}
+}
+
+// attempt sends one call.
+func (c *Client) attempt(ctx context.Context, method, id string, data []byte) ([]byte, error) {
 	req, err := c.NewRequest(ctx, method, id, data)
 	if err != nil {
 		return nil, err
