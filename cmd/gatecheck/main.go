@@ -143,12 +143,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		return benchCallbacks(args, stdout, stderr)
 	case "idle":
 		return benchIdle(args, stdout, stderr)
+	case "slowclients":
+		return benchSlowClients(args, stdout, stderr)
 	case "idle-clients": // bench idle's child process
 		return benchIdleClients(args, stdout, stderr)
 	case "peers":
 		return benchPeers(args, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (overhead, throttle, callbacks, idle or peers)\n", mode)
+	fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (overhead, throttle, callbacks, idle, slowclients or peers)\n", mode)
 	return runner.ExitConfig
 }
 

@@ -95,7 +95,7 @@ const HashSlack = 16 << 20
 // hashChunk bounds the buffer reserved before the first byte of a body
 // arrives: it grows with what is received, never with what a
 // Content-Length header announces.
-const hashChunk = 32 << 10
+const hashChunk = 4 << 10
 
 // Identity is who signed a request.
 type Identity struct{ AccessKeyID, Name, Region, Service string }
