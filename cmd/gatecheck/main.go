@@ -50,6 +50,9 @@ Usage:
   gatecheck bench throttle [--duration D] [--multiple M]
                      Measure how closely the reference gateway's throttle
                      holds its rate + burst under an attack at M x the rate.
+  gatecheck repeat   [--n N] [--profile FILE] [--label-filter EXPR]
+                     Run the suites N times (each in its own process) and
+                     print how many runs failed and which specs, how often.
   gatecheck compare  BASE.json OTHER.json
                      List the specs whose verdicts differ between two
                      reports (e.g. the reference gateway and yours).
@@ -85,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdBench(args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(args[1:], stdout, stderr)
+	case "repeat":
+		return cmdRepeat(args[1:], stdout, stderr)
 	case "profiles":
 		return cmdProfiles(args[1:], stdout, stderr)
 	case "version":

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/runner"
+)
+
+// cmdRepeat measures flakiness: it runs `gatecheck run` n times, each in a
+// child process (Ginkgo runs a suite once per process), and prints how many
+// runs failed and which specs failed how often. It exits 1 if any run did
+// not pass.
+func cmdRepeat(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("repeat", flag.ContinueOnError)
+	n := fs.Int("n", 20, "number of runs")
+	prof := fs.String("profile", "", "target profile; default: the embedded reference gateway")
+	filter := fs.String("label-filter", "", "run only matching specs")
+	out := fs.String("out", "gatecheck-report/repeat", "directory for each run's reports (run-1, run-2, …; only failed runs are kept)")
+	if !parse(fs, args, stderr) {
+		return runner.ExitConfig
+	}
+	if *n < 1 {
+		fmt.Fprintf(stderr, "gatecheck repeat: --n %d: want at least 1 run\n", *n)
+		return runner.ExitConfig
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "gatecheck repeat: %v\n", err)
+		return runner.ExitConfig
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	failedRuns := 0
+	specFailures := map[string]int{} // "area Name: verdict" → runs
+	start := time.Now()
+	for i := 1; i <= *n; i++ {
+		dir := filepath.Join(*out, "run-"+strconv.Itoa(i))
+		runArgs := []string{"run", "--out", dir}
+		if *prof != "" {
+			runArgs = append(runArgs, "--profile", *prof)
+		}
+		if *filter != "" {
+			runArgs = append(runArgs, "--label-filter", *filter)
+		}
+		cmd := exec.CommandContext(ctx, self, runArgs...)
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		err := cmd.Run()
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "gatecheck repeat: interrupted after %d runs\n", i-1)
+			return runner.ExitConfig
+		}
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			fmt.Fprintf(stderr, "gatecheck repeat: run %d: %v\n", i, err)
+			return runner.ExitConfig
+		}
+		if err == nil {
+			_ = os.RemoveAll(dir)
+			fmt.Fprintf(stdout, "run %d/%d: passed\n", i, *n)
+			continue
+		}
+		failedRuns++
+		line := fmt.Sprintf("run %d/%d: exit %d", i, *n, exit.ExitCode())
+		rep, rerr := reports.ReadJSON(filepath.Join(dir, "report.json"))
+		if rerr != nil {
+			line += " (no report: " + rerr.Error() + ")"
+			specFailures["(no report) exit "+strconv.Itoa(exit.ExitCode())]++
+		} else {
+			for _, s := range rep.Specs {
+				if s.Verdict == reports.Passed || s.Verdict == reports.Unsupported || s.Verdict == reports.Skipped {
+					continue // outcomes that do not fail a run
+				}
+				key := fmt.Sprintf("%s %s: %s", s.Area, s.Name, s.Verdict)
+				specFailures[key]++
+				line += "\n  " + key + ": " + firstLine(s.Reason)
+			}
+		}
+		fmt.Fprintf(stdout, "%s; reports kept in %s\n", line, dir)
+	}
+	fmt.Fprintf(stdout, "\n%d of %d runs failed in %v\n", failedRuns, *n, time.Since(start).Round(time.Second))
+	for _, k := range slices.Sorted(maps.Keys(specFailures)) {
+		fmt.Fprintf(stdout, "  %3d× %s\n", specFailures[k], k)
+	}
+	if failedRuns > 0 {
+		return runner.ExitFailed
+	}
+	return 0
+}
+
+func firstLine(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
