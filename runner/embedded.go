@@ -36,6 +36,7 @@ type Embedded struct {
 	WebSockets                          []*websocket.Gateway
 
 	limits  map[serving.Kind]serving.Limits
+	log     *slog.Logger
 	servers []*http.Server
 	done    []chan struct{}
 }
@@ -99,7 +100,7 @@ func StartEmbeddedWith(opts EmbeddedOptions) (*Embedded, error) {
 	}
 	// The WebSocket APIs' addresses come first: they are the fixture's
 	// only callback endpoints.
-	e := &Embedded{limits: opts.Limits}
+	e := &Embedded{limits: opts.Limits, log: logger}
 	wsListeners := make([]net.Listener, 2)
 	callbacks := make([]string, len(wsListeners))
 	for i := range wsListeners {
@@ -202,7 +203,7 @@ func (e *Embedded) serveOn(ln net.Listener, h http.Handler, kind serving.Kind) {
 	go func() {
 		defer close(done)
 		if err := serving.Serve(srv, ln, limits); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("embedded server stopped", "err", err)
+			e.log.Error("embedded server stopped", "err", err)
 		}
 	}()
 	e.servers = append(e.servers, srv)

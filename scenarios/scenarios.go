@@ -6,12 +6,15 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/redact"
 	"github.com/gatecheck/gatecheck/reports"
 )
 
@@ -116,4 +119,33 @@ func NewAttacker() *vegeta.Attacker {
 		vegeta.Timeout(30*time.Second),
 		vegeta.Redirects(vegeta.NoFollow),
 	)
+}
+
+// NewRawEncoder is the encoder for a scenario's raw results (Vegeta's
+// encoding, which `vegeta report` reads): every result's URL, error,
+// response body and response headers go through redact.String first, so
+// the raw files are as safe to share as the reports (a URL's password, a
+// session token echoed in an error body).
+func NewRawEncoder(w io.Writer) vegeta.Encoder {
+	enc := vegeta.NewEncoder(w)
+	return func(r *vegeta.Result) error {
+		clean := *r
+		clean.URL, clean.Error = redact.String(r.URL), redact.String(r.Error)
+		if len(r.Body) > 0 {
+			if s := string(r.Body); redact.String(s) != s {
+				clean.Body = []byte(redact.String(s))
+			}
+		}
+		if len(r.Headers) > 0 {
+			clean.Headers = make(http.Header, len(r.Headers))
+			for k, vs := range r.Headers {
+				out := make([]string, len(vs))
+				for i, v := range vs {
+					out[i] = redact.String(k + ": " + v)[len(k)+2:]
+				}
+				clean.Headers[k] = out
+			}
+		}
+		return enc.Encode(&clean)
+	}
 }

@@ -64,7 +64,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	}
 	var enc vegeta.Encoder
 	if o.Raw != nil {
-		enc = vegeta.NewEncoder(o.Raw)
+		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	sc := &reports.Scenario{Verdict: reports.Passed}
 	for i, dist := range o.Distributions {

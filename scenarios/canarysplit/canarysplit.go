@@ -57,7 +57,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	}
 	var enc vegeta.Encoder
 	if o.Raw != nil {
-		enc = vegeta.NewEncoder(o.Raw)
+		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	atk := scenarios.NewAttacker()
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: o.URL})

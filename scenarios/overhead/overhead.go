@@ -58,7 +58,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	var enc vegeta.Encoder
 	if o.Raw != nil {
-		enc = vegeta.NewEncoder(o.Raw)
+		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	direct, gw := &vegeta.Metrics{}, &vegeta.Metrics{}
 	res := &Result{Valid: true}

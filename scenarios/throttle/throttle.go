@@ -55,7 +55,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	}
 	var enc vegeta.Encoder
 	if o.Raw != nil {
-		enc = vegeta.NewEncoder(o.Raw)
+		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	sc := &reports.Scenario{Verdict: reports.Passed}
 	for _, m := range o.Multiples {

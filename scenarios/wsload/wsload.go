@@ -113,7 +113,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	var seq atomic.Uint64
 	var enc vegeta.Encoder
 	if o.Raw != nil {
-		enc = vegeta.NewEncoder(o.Raw)
+		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	targeter := func(tgt *vegeta.Target) error {
 		n := seq.Add(1) - 1
