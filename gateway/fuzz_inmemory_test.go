@@ -1,0 +1,227 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/gatecheck/gatecheck/gateway/integration"
+)
+
+// The in-memory plumbing of FuzzServeRaw: a listener that hands the server
+// one side of net.Pipe per connection, a transport that serves backend
+// calls with the fixture's handler, and a driver that runs the shared fake
+// clock fast so integration timeouts and fixture delays end in
+// milliseconds.
+
+// pipeListener is a net.Listener whose connections are net.Pipe pairs.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return gatewayAddr }
+
+// dial returns the client side of a new connection; the server accepts
+// the other side.
+func (l *pipeListener) dial() (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- tcpAddressed{server}:
+		return client, nil
+	case <-l.done:
+		client.Close()
+		server.Close()
+		return nil, net.ErrClosed
+	}
+}
+
+var (
+	gatewayAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	clientAddr  = &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 40000}
+)
+
+// tcpAddressed gives a pipe the addresses of a TCP connection, as the
+// gateway reads the client's address from RemoteAddr.
+type tcpAddressed struct{ net.Conn }
+
+func (tcpAddressed) LocalAddr() net.Addr  { return gatewayAddr }
+func (tcpAddressed) RemoteAddr() net.Addr { return clientAddr }
+
+// fixtureHost is the backend's address in the stage variable and the
+// Lambda endpoint; any other host is refused, like 127.0.0.1:1 of the
+// reference API's /unreachable route.
+const fixtureHost = "fixture.test"
+
+// fixtureTransport serves backend calls for fixtureHost with the fixture
+// handler, and records what the fixture answered so that a 5xx the input
+// asked the fixture for can be told from one the gateway made.
+type fixtureTransport struct {
+	h http.Handler
+
+	mu       sync.Mutex
+	refused  bool         // a call went to a host other than the fixture
+	statuses map[int]bool // statuses the fixture answered, or its Lambda results named
+}
+
+func (t *fixtureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != fixtureHost {
+		t.mu.Lock()
+		t.refused = true
+		t.mu.Unlock()
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	in := req.Clone(req.Context())
+	in.RequestURI, in.Host, in.RemoteAddr = req.URL.RequestURI(), fixtureHost, gatewayAddr.String()
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := &boundedRecorder{header: http.Header{}, limit: integration.MaxResponseBytes + 1}
+	t.h.ServeHTTP(rec, in)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	t.mu.Lock()
+	t.statuses[rec.status] = true
+	if strings.Contains(req.URL.Path, "/functions/") {
+		t.statuses[lambdaStatus(rec.body.Bytes())] = true
+	}
+	t.mu.Unlock()
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	return &http.Response{
+		Status: strconv.Itoa(rec.status) + " " + http.StatusText(rec.status), StatusCode: rec.status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: rec.header,
+		Body: io.NopCloser(bytes.NewReader(rec.body.Bytes())), ContentLength: int64(rec.body.Len()), Request: req,
+	}, nil
+}
+
+// lambdaStatus is the statusCode a Lambda proxy result names (a number or
+// a string of digits), or 0.
+func lambdaStatus(result []byte) int {
+	var r struct {
+		StatusCode json.RawMessage `json:"statusCode"`
+	}
+	if json.Unmarshal(result, &r) != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.Trim(string(r.StatusCode), `"`))
+	return n
+}
+
+func (t *fixtureTransport) passedThrough(status int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.statuses[status]
+}
+
+func (t *fixtureTransport) wasRefused() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.refused
+}
+
+// boundedRecorder buffers a response up to limit bytes (what the gateway
+// reads at most); the fixture's writes past it fail.
+type boundedRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+	limit  int
+}
+
+var errResponseTooLarge = errors.New("the gateway reads no more of a response")
+
+func (r *boundedRecorder) Header() http.Header { return r.header }
+func (r *boundedRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+func (r *boundedRecorder) Write(p []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	room := r.limit - r.body.Len()
+	if len(p) > room {
+		r.body.Write(p[:room])
+		return room, errResponseTooLarge
+	}
+	return r.body.Write(p)
+}
+
+// driveClock advances clock by step as fast as the scheduler allows until
+// ctx ends: virtual time then runs some hundred times faster than real
+// time, so a 29 s integration timeout or a fixture delay takes well under
+// a second. It returns when the driver has stopped.
+func driveClock(ctx context.Context, clock *clockwork.FakeClock, step time.Duration) (stopped <-chan struct{}) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Microsecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				clock.Advance(step)
+			}
+		}
+	}()
+	return done
+}
+
+// inFlight counts the requests a handler is serving, so a test can wait
+// for handlers to end after their connection closed.
+type inFlight struct {
+	h  http.Handler
+	wg sync.WaitGroup
+}
+
+func (f *inFlight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.wg.Add(1)
+	defer f.wg.Done()
+	f.h.ServeHTTP(w, r)
+}
+
+// wait returns false if handlers are still running after d.
+func (f *inFlight) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
