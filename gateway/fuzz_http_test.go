@@ -10,7 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +47,8 @@ var gatewayMade5xx = map[string]int{
 // (runner.NewServer, as served) over an in-memory connection, with the
 // fixture backend behind it through an in-memory transport.
 //
-// Property: no panic; every complete request in the input is answered, or
+// Property: no panic (net/http would recover a handler's and close the
+// connection: the handler is wrapped to see it); every complete request in the input is answered, or
 // the server closes the connection, within rawDeadline (no hang); every
 // handler has ended by then too; and no 5xx is made by the gateway except
 // the documented ones (gatewayMade5xx). A 5xx the input asked the fixture
@@ -102,6 +103,9 @@ func FuzzServeRaw(f *testing.F) {
 		}
 		if !handlers.wait(rawDeadline) {
 			t.Fatalf("handlers still running %v after their connection closed", rawDeadline)
+		}
+		if p := handlers.panicked(); len(p) > 0 {
+			t.Fatalf("%q: the gateway panicked:\n%s", input, strings.Join(p, "\n"))
 		}
 		if err != nil {
 			t.Fatalf("%q: %v", input, err)

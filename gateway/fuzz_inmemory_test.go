@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,16 +205,38 @@ func driveClock(ctx context.Context, clock *clockwork.FakeClock, step time.Durat
 }
 
 // inFlight counts the requests a handler is serving, so a test can wait
-// for handlers to end after their connection closed.
+// for handlers to end after their connection closed, and records their
+// panics: net/http recovers a handler's panic and only closes the
+// connection, which the client cannot tell from an orderly close.
 type inFlight struct {
 	h  http.Handler
 	wg sync.WaitGroup
+
+	mu     sync.Mutex
+	panics []string
 }
 
 func (f *inFlight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.wg.Add(1)
 	defer f.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler { // net/http's way to abort a response on purpose
+				f.mu.Lock()
+				f.panics = append(f.panics, fmt.Sprintf("%s %s: %v\n%s", r.Method, r.RequestURI, p, debug.Stack()))
+				f.mu.Unlock()
+			}
+			panic(p)
+		}
+	}()
 	f.h.ServeHTTP(w, r)
+}
+
+// panicked returns the panics recorded so far.
+func (f *inFlight) panicked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.panics)
 }
 
 // wait returns false if handlers are still running after d.
