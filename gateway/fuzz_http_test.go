@@ -45,7 +45,8 @@ var gatewayMade5xx = map[string]int{
 
 // FuzzServeRaw writes raw bytes to the reference gateway's HTTP server
 // (runner.NewServer, as served) over an in-memory connection, with the
-// fixture backend behind it through an in-memory transport.
+// fixture backend behind it, served over in-memory connections too and
+// called through a real http.Transport.
 //
 // Property: no panic (net/http would recover a handler's and close the
 // connection: the handler is wrapped to see it); every complete request in the input is answered, or
@@ -81,7 +82,10 @@ func FuzzServeRaw(f *testing.F) {
 		clock := clockwork.NewFakeClock()
 		fixture := backend.New(backend.Options{Clock: clock})
 		defer fixture.Close()
-		transport := &fixtureTransport{h: fixture, statuses: map[int]bool{}}
+		fixtureLn, gatewayLn := newPipeListener(), newPipeListener()
+		fixtureHandlers := &inFlight{h: fixture}
+		fixtureSrv := &http.Server{Handler: fixtureHandlers}
+		transport := newFixtureTransport(fixtureLn)
 		gw, err := gateway.New(api, sf, gateway.Options{Clock: clock, Transport: transport, LambdaEndpoint: "http://" + fixtureHost})
 		if err != nil {
 			t.Fatal(err)
@@ -89,23 +93,30 @@ func FuzzServeRaw(f *testing.F) {
 		defer gw.Close()
 		handlers := &inFlight{h: gw}
 		srv := runner.NewServer(handlers)
-		ln := newPipeListener()
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(ln) }()
+		served := make(chan error, 2)
+		go func() { served <- fixtureSrv.Serve(fixtureLn) }()
+		go func() { served <- srv.Serve(gatewayLn) }()
 		ctx, stopClock := context.WithCancel(context.Background())
 		clockStopped := driveClock(ctx, clock, 50*time.Millisecond)
 		defer func() { stopClock(); <-clockStopped }()
 
-		responses, err := exchange(ln, input)
+		responses, err := exchange(gatewayLn, input)
+		// Closing the client's connection cancels the gateway's requests,
+		// and so their calls to the fixture.
 		_ = srv.Close()
-		if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
-			t.Errorf("Serve: %v", serveErr)
+		gatewayDone := handlers.wait(rawDeadline)
+		transport.base.CloseIdleConnections()
+		_ = fixtureSrv.Close()
+		for range 2 {
+			if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+				t.Errorf("Serve: %v", serveErr)
+			}
 		}
-		if !handlers.wait(rawDeadline) {
-			t.Fatalf("handlers still running %v after their connection closed", rawDeadline)
+		if !gatewayDone || !fixtureHandlers.wait(rawDeadline) {
+			t.Fatalf("%q: handlers still running %v after their connection closed", input, rawDeadline)
 		}
-		if p := handlers.panicked(); len(p) > 0 {
-			t.Fatalf("%q: the gateway panicked:\n%s", input, strings.Join(p, "\n"))
+		if p := append(handlers.panicked(), fixtureHandlers.panicked()...); len(p) > 0 {
+			t.Fatalf("%q: a handler panicked:\n%s", input, strings.Join(p, "\n"))
 		}
 		if err != nil {
 			t.Fatalf("%q: %v", input, err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,11 +21,11 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/integration"
 )
 
-// The in-memory plumbing of FuzzServeRaw: a listener that hands the server
-// one side of net.Pipe per connection, a transport that serves backend
-// calls with the fixture's handler, and a driver that runs the shared fake
-// clock fast so integration timeouts and fixture delays end in
-// milliseconds.
+// The in-memory plumbing of FuzzServeRaw: a listener that hands a server
+// one side of net.Pipe per connection (for the gateway's server and for
+// the fixture's), a transport that dials the fixture through it, and a
+// driver that runs the shared fake clock fast so integration timeouts and
+// fixture delays end in milliseconds.
 
 // pipeListener is a net.Listener whose connections are net.Pipe pairs.
 type pipeListener struct {
@@ -86,48 +85,57 @@ func (tcpAddressed) RemoteAddr() net.Addr { return clientAddr }
 // reference API's /unreachable route.
 const fixtureHost = "fixture.test"
 
-// fixtureTransport serves backend calls for fixtureHost with the fixture
-// handler, and records what the fixture answered so that a 5xx the input
-// asked the fixture for can be told from one the gateway made.
+// fixtureTransport is a real http.Transport (so backend requests are
+// checked and written as on a network) whose connections to fixtureHost
+// are in-memory pipes to the fixture's server. It records what the
+// fixture answered, so that a 5xx the input asked the fixture for can be
+// told from one the gateway made.
 type fixtureTransport struct {
-	h http.Handler
+	base *http.Transport
 
 	mu       sync.Mutex
 	refused  bool         // a call went to a host other than the fixture
 	statuses map[int]bool // statuses the fixture answered, or its Lambda results named
 }
 
+func newFixtureTransport(fixture *pipeListener) *fixtureTransport {
+	t := &fixtureTransport{statuses: map[int]bool{}}
+	t.base = &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr != fixtureHost+":80" {
+				t.mu.Lock()
+				t.refused = true
+				t.mu.Unlock()
+				return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+			}
+			return fixture.dial()
+		},
+		DisableCompression: true,
+	}
+	return t
+}
+
 func (t *fixtureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host != fixtureHost {
-		t.mu.Lock()
-		t.refused = true
-		t.mu.Unlock()
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
-	}
-	in := req.Clone(req.Context())
-	in.RequestURI, in.Host, in.RemoteAddr = req.URL.RequestURI(), fixtureHost, gatewayAddr.String()
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	rec := &boundedRecorder{header: http.Header{}, limit: integration.MaxResponseBytes + 1}
-	t.h.ServeHTTP(rec, in)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	t.mu.Lock()
-	t.statuses[rec.status] = true
-	if strings.Contains(req.URL.Path, "/functions/") {
-		t.statuses[lambdaStatus(rec.body.Bytes())] = true
-	}
-	t.mu.Unlock()
-	if err := req.Context().Err(); err != nil {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
 		return nil, err
 	}
-	return &http.Response{
-		Status: strconv.Itoa(rec.status) + " " + http.StatusText(rec.status), StatusCode: rec.status,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: rec.header,
-		Body: io.NopCloser(bytes.NewReader(rec.body.Bytes())), ContentLength: int64(rec.body.Len()), Request: req,
-	}, nil
+	statuses := []int{resp.StatusCode}
+	if strings.Contains(req.URL.Path, "/functions/") { // a Lambda invocation: its result names a status
+		body, err := io.ReadAll(io.LimitReader(resp.Body, integration.MaxResponseBytes+1))
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		statuses = append(statuses, lambdaStatus(body))
+	}
+	t.mu.Lock()
+	for _, s := range statuses {
+		t.statuses[s] = true
+	}
+	t.mu.Unlock()
+	return resp, nil
 }
 
 // lambdaStatus is the statusCode a Lambda proxy result names (a number or
@@ -153,33 +161,6 @@ func (t *fixtureTransport) wasRefused() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.refused
-}
-
-// boundedRecorder buffers a response up to limit bytes (what the gateway
-// reads at most); the fixture's writes past it fail.
-type boundedRecorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-	limit  int
-}
-
-var errResponseTooLarge = errors.New("the gateway reads no more of a response")
-
-func (r *boundedRecorder) Header() http.Header { return r.header }
-func (r *boundedRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-func (r *boundedRecorder) Write(p []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	room := r.limit - r.body.Len()
-	if len(p) > room {
-		r.body.Write(p[:room])
-		return room, errResponseTooLarge
-	}
-	return r.body.Write(p)
 }
 
 // driveClock advances clock by step as fast as the scheduler allows until
