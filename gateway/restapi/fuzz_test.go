@@ -2,6 +2,7 @@ package restapi_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,7 +34,8 @@ const referenceStages = "../../fixtures/apis/reference.stages.yaml"
 // Property: no panic; each input is handled within fuzzing.Deadline and
 // allocates at most apiBudget (YAML bombs, huge numbers and deep nesting
 // are refused, not expanded); Load returns either an API or a
-// *restapi.ConfigError naming the file with at least one problem; and an
+// *restapi.ConfigError naming the file with at least one problem, the same
+// problems in the same order every time; and an
 // API it accepts is one the gateway can serve: every method has a
 // supported integration with a timeout in range, its selection patterns
 // compile, and a request for each resource path (variables filled in with
@@ -58,6 +60,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		if err != nil {
 			checkConfigError(t, err, name)
+			sameProblems(t, err, func() error { _, err := restapi.Load(name, data); return err })
 			return
 		}
 		checkServable(t, api)
@@ -140,8 +143,8 @@ func checkRoutes(t *testing.T, api *restapi.API) {
 //
 // Property: no panic; each input is handled within fuzzing.Deadline and
 // allocates at most stageBudget; LoadStages returns either a stage file or
-// a *restapi.ConfigError naming the file with at least one problem; an
-// accepted stage file holds what validation promises (unique, valid stage
+// a *restapi.ConfigError naming the file with at least one problem, the
+// same problems in the same order every time; an accepted stage file holds what validation promises (unique, valid stage
 // names; plans that name existing stages and keys); and checking it
 // against the reference API (ValidateAgainst) and building a gateway from
 // both either works or fails with an error, never a panic.
@@ -168,17 +171,23 @@ func FuzzLoadStages(f *testing.F) {
 		}
 		if err != nil {
 			checkConfigError(t, err, name)
+			sameProblems(t, err, func() error { _, err := restapi.LoadStages(name, data); return err })
 			return
 		}
 		checkStageFile(t, sf)
+		var against error
 		fuzzing.Within(t, fuzzing.Deadline, "ValidateAgainst and gateway.New", func() {
-			if sf.ValidateAgainst(api) != nil {
+			if against = sf.ValidateAgainst(api); against != nil {
 				return
 			}
 			if gw, err := gateway.New(api, sf, gateway.Options{}); err == nil {
 				gw.Close()
 			}
 		})
+		if against != nil {
+			checkConfigError(t, against, name)
+			sameProblems(t, against, func() error { return sf.ValidateAgainst(api) })
+		}
 	})
 }
 
@@ -209,5 +218,17 @@ func checkStageFile(t *testing.T, sf *restapi.StageFile) {
 				t.Fatalf("plan %q accepted with unknown key %q", u.ID, k)
 			}
 		}
+	}
+}
+
+// sameProblems loads data a second time with load and fails if the result
+// differs from the first load's error: the problems, in their order, are
+// part of what the user reads and must not change between runs.
+func sameProblems(t *testing.T, first error, load func() error) {
+	t.Helper()
+	var again error
+	fuzzing.Within(t, fuzzing.Deadline, "loading again", func() { again = load() })
+	if fmt.Sprint(first) != fmt.Sprint(again) {
+		t.Fatalf("loading the same bytes twice gave different problems:\n%v\nthen:\n%v", first, again)
 	}
 }
