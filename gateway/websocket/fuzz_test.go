@@ -24,7 +24,7 @@ var loadBudget = fuzzing.Budget{Fixed: 32 << 20, PerByte: 4 << 10}
 // allocates at most loadBudget (YAML bombs, huge numbers and deep nesting
 // are refused, not expanded); Load returns either an API or a *LoadError
 // naming the source with at least one problem, each with a field and a
-// message; and an API it accepts can be served: every route has its
+// message, the same problems in the same order every time; and an API it accepts can be served: every route has its
 // integration, the route selection expression is compiled, and New builds
 // a gateway from it.
 func FuzzLoad(f *testing.F) {
@@ -57,6 +57,11 @@ func FuzzLoad(f *testing.F) {
 				if p.Field == "" || strings.TrimSpace(p.Message) == "" {
 					t.Fatalf("a problem without a field or a message: %+v", p)
 				}
+			}
+			var again error
+			fuzzing.Within(t, fuzzing.Deadline, "websocket.Load (again)", func() { _, again = Load(source, data) })
+			if again == nil || again.Error() != err.Error() {
+				t.Fatalf("loading the same bytes twice gave different problems:\n%v\nthen:\n%v", err, again)
 			}
 			return
 		}
