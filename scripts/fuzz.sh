@@ -15,7 +15,9 @@ fuzztime=${FUZZTIME:-60s}
 minimize=${FUZZMINIMIZETIME:-10s}
 pkgs=${FUZZPKGS:-./...}
 
-# `go test -list` prints a package's matching names, then its "ok <pkg>" line.
+# `go test -list` prints a package's matching names, then its "ok <pkg>"
+# line. Listed first, so that a package that does not build stops the run.
+listing=$($go test -list '^Fuzz' $pkgs)
 targets=()
 names=()
 while IFS= read -r line; do
@@ -27,7 +29,7 @@ while IFS= read -r line; do
 		names=()
 		;;
 	esac
-done < <($go test -list '^Fuzz' $pkgs)
+done <<<"$listing"
 if [ ${#targets[@]} -eq 0 ]; then
 	echo "fuzz: no fuzz targets found in $pkgs" >&2
 	exit 1
