@@ -5,8 +5,9 @@ GO      ?= go
 BIN     := bin/gatecheck
 OUT     ?= gatecheck-report
 N       ?= 20
+FUZZTIME ?= 60s
 
-.PHONY: all build conformance test unit vet fmt-check two-shells repeat bench peers clean
+.PHONY: all build conformance test unit vet fmt-check two-shells repeat bench peers fuzz clean
 
 all: build
 
@@ -55,6 +56,10 @@ bench: build
 	./$(BIN) bench idle --connections 10000
 	@echo
 	scripts/peer-bench.sh $(BIN)
+
+# Every fuzz target, FUZZTIME each (default 60s), one after another; fails on any crash. Not part of `make test`.
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 # The reference gateway and nginx side by side (needs nginx-light).
 peers: build

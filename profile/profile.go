@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -250,7 +251,8 @@ func (p *Profile) validate() []string {
 				add("target.fixtureURL", "%s", msg)
 			}
 		}
-		for field, u := range map[string]string{"target.websocketURL": t.WebSocketURL, "target.websocketNoDefaultURL": t.WebSocketNoDefaultURL} {
+		for _, f := range []struct{ field, u string }{{"target.websocketURL", t.WebSocketURL}, {"target.websocketNoDefaultURL", t.WebSocketNoDefaultURL}} {
+			field, u := f.field, f.u
 			if u != "" {
 				if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
 					add(field, "%q is not a ws:// or wss:// URL", u)
@@ -275,15 +277,16 @@ func (p *Profile) validate() []string {
 	if t.Credentials != "none" && t.Region == "" {
 		add("target.region", "required with credentials, e.g. `region: us-east-1`")
 	}
-	for field, u := range map[string]string{"target.managementURL": t.ManagementURL, "target.metricsURL": t.MetricsURL} {
+	for _, f := range []struct{ field, u string }{{"target.managementURL", t.ManagementURL}, {"target.metricsURL", t.MetricsURL}} {
+		field, u := f.field, f.u
 		if u != "" && !t.Embedded {
 			if msg := checkURL(u, t.AllowNonLoopback); msg != "" {
 				add(field, "%s", msg)
 			}
 		}
 	}
-	for role, path := range p.Routes {
-		if !strings.HasPrefix(path, "/") {
+	for _, role := range slices.Sorted(maps.Keys(p.Routes)) {
+		if path := p.Routes[role]; !strings.HasPrefix(path, "/") {
 			add("routes."+role, "%q must be a resource path starting with /", path)
 		}
 	}

@@ -192,3 +192,17 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+// The URL problems are reported in the same order on every load.
+func TestProblemsInStableOrder(t *testing.T) {
+	data := []byte("version: 1\nname: t\ntarget: {stage: s, restURL: 'http://127.0.0.1', websocketURL: 'http://a', websocketNoDefaultURL: 'http://b', managementURL: 'ftp://c', metricsURL: 'ftp://d'}\n")
+	_, first := profile.Load("p.yaml", data)
+	if first == nil || strings.Count(first.Error(), "\n  - ") != 4 {
+		t.Fatalf("want 4 problems, got %v", first)
+	}
+	for range 20 {
+		if _, again := profile.Load("p.yaml", data); again.Error() != first.Error() {
+			t.Fatalf("problems in another order:\n%v\nthen:\n%v", first, again)
+		}
+	}
+}

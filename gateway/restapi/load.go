@@ -337,7 +337,8 @@ func validateIntegration(in *Integration, field string, p *problems) {
 			p.addf(field+".passthroughBehavior", "%q is not WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER", pb)
 		}
 	}
-	for pattern, r := range in.Responses {
+	for _, pattern := range sortedKeys(in.Responses) {
+		r := in.Responses[pattern]
 		rf := field + ".responses." + pattern
 		if pattern != "default" {
 			if _, err := regexp.Compile("^(?:" + pattern + ")$"); err != nil {
@@ -349,7 +350,8 @@ func validateIntegration(in *Integration, field string, p *problems) {
 		}
 	}
 	in.selection = in.compileSelection()
-	for target, source := range in.RequestParameters {
+	for _, target := range sortedKeys(in.RequestParameters) {
+		source := in.RequestParameters[target]
 		if !strings.HasPrefix(target, "integration.request.") {
 			p.addf(field+".requestParameters."+target, "mapping targets start with integration.request.(path|querystring|header).")
 		}
@@ -395,7 +397,7 @@ func loadGatewayResponses(raw any, api *API, p *problems) {
 		if !decodeExt(entry, &gr, field, p) {
 			continue
 		}
-		for k := range gr.ResponseParameters {
+		for _, k := range sortedKeys(gr.ResponseParameters) {
 			if !strings.HasPrefix(k, "gatewayresponse.header.") {
 				p.addf(field+".responseParameters."+k, "keys must be gatewayresponse.header.<name>")
 			}

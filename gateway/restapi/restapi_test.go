@@ -851,3 +851,47 @@ func TestResponseForLoadedIntegration(t *testing.T) {
 		t.Error("no matching pattern and no default: no response")
 	}
 }
+
+// Problems found in maps (selection patterns, parameter mappings, gateway
+// response parameters, methodSettings, plan throttles) are reported in the
+// same order on every load, sorted by key.
+func TestProblemsInStableOrder(t *testing.T) {
+	api := withIntegration(`{type: http, httpMethod: GET, uri: 'http://h/x',
+        responses: {'(': {statusCode: '200'}, '[': {statusCode: '1'}, '*': {statusCode: 'x'}, default: {statusCode: '200'}},
+        requestParameters: {a: b, c: d, e: f, g: h}}`)
+	api = append(api, []byte("x-amazon-apigateway-gateway-responses:\n  DEFAULT_4XX: {responseParameters: {a: x, b: x, c: x, d: x}}\n")...)
+	stages := []byte(`stages:
+- stageName: s
+  methodSettings: {'a': {}, 'b': {}, 'c': {}, 'd/GET': {throttlingRateLimit: -1}, 'e/GET': {throttlingBurstLimit: -1}}
+usagePlans:
+- name: p
+  apiStages: [{stage: s, throttle: {a: {}, b: {}, c: {}, '/d/GET': {rateLimit: -1}}}]
+`)
+	against := []byte("stages:\n- stageName: s\n  methodSettings: {'a/GET': {}, 'b/GET': {}, 'c/GET': {}, 'd/GET': {}}\nusagePlans:\n- name: p\n  apiStages: [{stage: s, throttle: {'/a/GET': {}, '/b/GET': {}, '/c/GET': {}}}]\n")
+	ref, err := restapi.LoadFile(referenceAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := restapi.LoadStages("against.yaml", against)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file string
+		load       func() error
+	}{
+		{"Load", "api.yaml", func() error { _, err := restapi.Load("api.yaml", api); return err }},
+		{"LoadStages", "stages.yaml", func() error { _, err := restapi.LoadStages("stages.yaml", stages); return err }},
+		{"ValidateAgainst", "against.yaml", func() error { return sf.ValidateAgainst(ref) }},
+	} {
+		first := tc.load()
+		if ce := configError(t, first, tc.file); len(ce.Problems) < 4 {
+			t.Fatalf("%s: want at least 4 problems, got %v", tc.name, first)
+		}
+		for range 20 {
+			if again := tc.load(); again.Error() != first.Error() {
+				t.Fatalf("%s: problems in another order:\n%v\nthen:\n%v", tc.name, first, again)
+			}
+		}
+	}
+}

@@ -175,7 +175,7 @@ func (f *StageFile) AccountThrottle() Throttle {
 func (f *StageFile) ValidateAgainst(api *API) error {
 	var p problems
 	for i, st := range f.Stages {
-		for key := range st.MethodSettings {
+		for _, key := range sortedKeys(st.MethodSettings) {
 			if key == "*/*" {
 				continue
 			}
@@ -192,7 +192,7 @@ func (f *StageFile) ValidateAgainst(api *API) error {
 	}
 	for i, u := range f.UsagePlans {
 		for j, as := range u.APIStages {
-			for key := range as.Throttle {
+			for _, key := range sortedKeys(as.Throttle) {
 				if api.MethodByPlanKey(key) == nil {
 					p.addf(fmt.Sprintf("usagePlans[%d].apiStages[%d].throttle.%s", i, j, key), "the API has no such method; keys are /{resourcePath}/{HTTP method}, e.g. /items/GET")
 				}
@@ -279,7 +279,8 @@ func (f *StageFile) validate(p *problems) {
 			}
 			p.list = append(p.list, ValidateStageVariables(field+".canarySettings.stageVariableOverrides", cs.StageVariableOverrides)...)
 		}
-		for key, ms := range s.MethodSettings {
+		for _, key := range sortedKeys(s.MethodSettings) {
+			ms := s.MethodSettings[key]
 			mf := field + ".methodSettings." + key
 			if !methodKeyRE.MatchString(key) {
 				p.addf(mf, "key must be */* or {resourcePath}/{HTTP method}, e.g. items/{id}/GET")
@@ -360,7 +361,8 @@ func (f *StageFile) validate(p *problems) {
 			if !stages[as.Stage] {
 				p.addf(sf+".stage", "%q is not a stage in this file", as.Stage)
 			}
-			for key, t := range as.Throttle {
+			for _, key := range sortedKeys(as.Throttle) {
+				t := as.Throttle[key]
 				if !strings.HasPrefix(key, "/") || !methodKeyRE.MatchString(strings.TrimPrefix(key, "/")) || key == "/*/*" {
 					p.addf(sf+".throttle."+key, "key must be /{resourcePath}/{HTTP method}, e.g. /items/GET")
 				}
