@@ -20,7 +20,7 @@ import (
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/gateway"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
-	"github.com/gatecheck/gatecheck/runner"
+	"github.com/gatecheck/gatecheck/serving"
 )
 
 // rawDeadline bounds one input end to end: every complete request in it
@@ -44,7 +44,7 @@ var gatewayMade5xx = map[string]int{
 }
 
 // FuzzServeRaw writes raw bytes to the reference gateway's HTTP server
-// (runner.NewServer, as served) over an in-memory connection, with the
+// (serving.NewServer with the REST defaults, as served) over an in-memory connection, with the
 // fixture backend behind it, served over in-memory connections too and
 // called through a real http.Transport.
 //
@@ -92,10 +92,11 @@ func FuzzServeRaw(f *testing.F) {
 		}
 		defer gw.Close()
 		handlers := &inFlight{h: gw}
-		srv := runner.NewServer(handlers)
+		limits := serving.Defaults(serving.REST)
+		srv := serving.NewServer(handlers, limits)
 		served := make(chan error, 2)
 		go func() { served <- fixtureSrv.Serve(fixtureLn) }()
-		go func() { served <- srv.Serve(gatewayLn) }()
+		go func() { served <- serving.Serve(srv, gatewayLn, limits) }()
 		ctx, stopClock := context.WithCancel(context.Background())
 		clockStopped := driveClock(ctx, clock, 50*time.Millisecond)
 		defer func() { stopClock(); <-clockStopped }()

@@ -200,6 +200,11 @@ func checkResourcePath(path, field string, p *problems) {
 			p.addf(field, "path part %q is not valid; use letters, digits and -._:@ or a {param} / {param+}", part)
 			continue
 		}
+		if part == "." || part == ".." {
+			// Requests' dot segments are resolved before routing, so no
+			// request could ever reach this resource.
+			p.addf(field, "path part %q is a dot segment, which no request can match (the gateway resolves . and .. in request paths); rename the path part", part)
+		}
 		if strings.HasSuffix(part, "+}") && i != len(parts)-1 {
 			p.addf(field, "greedy path variable %s must be the last path part", part)
 		}

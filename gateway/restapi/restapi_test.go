@@ -476,6 +476,15 @@ func TestLoadResourcePaths(t *testing.T) {
 			t.Errorf("problem %q", p)
 		}
 	})
+	t.Run("dot segments", func(t *testing.T) {
+		mockOp := "    get:\n      responses: {\"200\": {description: OK}}\n      x-amazon-apigateway-integration: {type: mock}\n"
+		ce := configError(t, mustFail(t, doc("  /a/../b:\n"+mockOp, "  /.:\n"+mockOp)), "api.yaml")
+		for _, field := range []string{"paths./a/../b", "paths./."} {
+			if p := problemWith(t, ce, field); !strings.Contains(p, "dot segment") {
+				t.Errorf("%s: problem %q", field, p)
+			}
+		}
+	})
 	t.Run("greedy last is fine", func(t *testing.T) {
 		api, err := restapi.Load("api.yaml", doc("  /a/{proxy+}:\n"+anyOp))
 		if err != nil {
