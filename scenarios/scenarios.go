@@ -4,6 +4,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,33 @@ func NewAttacker() *vegeta.Attacker {
 		vegeta.Timeout(30*time.Second),
 		vegeta.Redirects(vegeta.NoFollow),
 	)
+}
+
+// Attack runs a constant-rate attack with NewAttacker until it ends or ctx
+// does, handing each result to each; an error from each stops the attack
+// and is returned (ctx's error when ctx ended it).
+func Attack(ctx context.Context, tr vegeta.Targeter, rate int, d time.Duration, name string, each func(*vegeta.Result) error) error {
+	a := NewAttacker()
+	results := a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, name)
+	stop := func(err error) error {
+		a.Stop()
+		for range results {
+		}
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return stop(ctx.Err())
+		case r, ok := <-results:
+			if !ok {
+				return nil
+			}
+			if err := each(r); err != nil {
+				return stop(err)
+			}
+		}
+	}
 }
 
 // NewRawEncoder is the encoder for a scenario's raw results (Vegeta's

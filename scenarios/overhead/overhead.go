@@ -95,33 +95,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 }
 
 func attack(ctx context.Context, name, url string, rate int, d time.Duration, into []*vegeta.Metrics, enc vegeta.Encoder) error {
-	a := scenarios.NewAttacker()
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: url})
-	results := a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, name)
-	for {
-		select {
-		case <-ctx.Done():
-			a.Stop()
-			for range results {
-			}
-			return ctx.Err()
-		case r, ok := <-results:
-			if !ok {
-				return nil
-			}
-			for _, m := range into {
-				m.Add(r)
-			}
-			if enc != nil {
-				if err := enc.Encode(r); err != nil {
-					a.Stop()
-					for range results {
-					}
-					return err
-				}
-			}
+	return scenarios.Attack(ctx, tr, rate, d, name, func(r *vegeta.Result) error {
+		for _, m := range into {
+			m.Add(r)
 		}
-	}
+		if enc != nil {
+			return enc.Encode(r)
+		}
+		return nil
+	})
 }
 
 // side summarises merged metrics; Rate is the requested rate, which every

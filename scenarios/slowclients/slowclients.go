@@ -159,24 +159,13 @@ func latency(m *vegeta.Metrics) Latency {
 }
 
 func normalLoad(ctx context.Context, target string, rate int, d time.Duration, into ...*vegeta.Metrics) error {
-	a := scenarios.NewAttacker()
-	results := a.Attack(vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: target}), vegeta.Rate{Freq: rate, Per: time.Second}, d, "normal")
-	for {
-		select {
-		case <-ctx.Done():
-			a.Stop()
-			for range results {
-			}
-			return ctx.Err()
-		case r, ok := <-results:
-			if !ok {
-				return nil
-			}
-			for _, m := range into {
-				m.Add(r)
-			}
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: target})
+	return scenarios.Attack(ctx, tr, rate, d, "normal", func(r *vegeta.Result) error {
+		for _, m := range into {
+			m.Add(r)
 		}
-	}
+		return nil
+	})
 }
 
 // crowd is the slow clients of one attack round.
