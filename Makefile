@@ -1,13 +1,14 @@
 # gatecheck — the two commands a user needs:
 #   make conformance   build gatecheck and run every spec against the embedded reference gateway
-#   make test          vet, format check, unit tests (race detector), the embedded run and the two-shell run
+#   make test          vet, format check, unit tests (race detector), the embedded run, the two-shell run
+#                      and a short hostile-input run
 GO      ?= go
 BIN     := bin/gatecheck
 OUT     ?= gatecheck-report
 N       ?= 20
 FUZZTIME ?= 60s
 
-.PHONY: all build conformance test unit vet fmt-check two-shells repeat bench peers fuzz clean
+.PHONY: all build conformance test unit vet fmt-check two-shells hostile hostile-short repeat bench peers fuzz clean
 
 all: build
 
@@ -17,7 +18,7 @@ build:
 conformance: build
 	./$(BIN) run --out $(OUT)
 
-test: vet fmt-check unit conformance two-shells
+test: vet fmt-check unit conformance two-shells hostile-short
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -31,6 +32,16 @@ fmt-check:
 
 two-shells: build
 	scripts/two-shells.sh $(BIN)
+
+# Hostile input: malformed and odd requests to the reference gateway and the
+# fixture, run as child processes; checks every answer, their logs, their
+# peak memory (together under 200 MB) and that they still serve (hostile/).
+hostile: build
+	./$(BIN) hostile --requests 10000 --memory-bound 200MB
+
+# The bounded run make test includes (a few seconds).
+hostile-short: build
+	./$(BIN) hostile --requests 1500 --memory-bound 200MB
 
 # Flake measurement: the embedded suite N times; prints the failure count
 # and each failing spec, and fails if any run failed (CI runs N=20).

@@ -5,6 +5,7 @@
 //	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
 //	gatecheck fixture  [--listen ADDR] [--version LABEL]
 //	gatecheck bench    [overhead|throttle] [flags]
+//	gatecheck hostile  [--requests N] [--memory-bound 200MB]
 //	gatecheck compare  BASE.json OTHER.json
 //	gatecheck profiles validate FILE…
 //	gatecheck version
@@ -53,6 +54,10 @@ Usage:
   gatecheck repeat   [--n N] [--profile FILE] [--label-filter EXPR]
                      Run the suites N times (each in its own process) and
                      print how many runs failed and which specs, how often.
+  gatecheck hostile  [--requests N] [--memory-bound 200MB]
+                     Send malformed and odd requests to the reference gateway
+                     and fixture (child processes) and check the answers,
+                     their logs, their peak memory and that they still serve.
   gatecheck compare  BASE.json OTHER.json
                      List the specs whose verdicts differ between two
                      reports (e.g. the reference gateway and yours).
@@ -86,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdFixture(args[1:], stderr, logger)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
+	case "hostile":
+		return cmdHostile(args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(args[1:], stdout, stderr)
 	case "repeat":

@@ -50,6 +50,7 @@ func TestBadInvocationsFailFastWithOneClearError(t *testing.T) {
 		{[]string{"profiles", "validate", write(t, "p.yaml", "version: 1\nname: x\nbogus: true\n")}, "bogus"},
 		{[]string{"compare", "one.json"}, "usage: gatecheck compare"},
 		{[]string{"bench", "--rate", "999999"}, "rate"},
+		{[]string{"hostile", "--memory-bound", "lots", "--requests", "0"}, "--memory-bound \"lots\": want a positive size such as 200MB or 190MiB\n--requests 0: must be positive"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

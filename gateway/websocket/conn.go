@@ -257,6 +257,8 @@ func (c *conn) closeCodeFor(err error) (int, string) {
 	switch {
 	case c.raw.exceeded || errors.Is(err, gws.ErrReadLimit): // spec §2: message or frame limit
 		return gws.CloseMessageTooBig, "Message too big"
+	case c.raw.malformedClose: // RFC 6455 §5.5.1
+		return gws.CloseProtocolError, "Close frame with a one-byte body"
 	case errors.As(err, &ce): // the client closed; gorilla echoed its code
 		return ce.Code, ce.Text
 	}

@@ -12,61 +12,88 @@ import (
 // frame limit (AWS: 32 KB, close code 1009, spec §2).
 var errFrameTooLarge = errors.New("websocket: frame exceeds the frame size limit")
 
+// errMalformedClose ends a connection whose client sent a close frame
+// with a one-byte body: RFC 6455 §5.5.1 says a body starts with a 2-byte
+// status code, and gorilla would take it for a close without one (1005).
+var errMalformedClose = errors.New("websocket: close frame with a one-byte body")
+
 // frameLimitConn watches the client→server byte stream of a hijacked
 // connection and fails reads once a frame header announces a payload over
 // max. gorilla/websocket enforces only a message limit (SetReadLimit) and
 // does not expose frame sizes, so the frame limit is enforced here, below
 // its bufio.Reader (Upgrader.ReadBufferSize is non-zero, so gorilla builds
 // its reader over this conn instead of reusing the server's). The parser
-// also notes the client's close frame, so closing can stop waiting for it.
+// also notes the client's close frame, so closing can stop waiting for it,
+// and fails a close frame with a one-byte body, which gorilla accepts.
 type frameLimitConn struct {
 	net.Conn
 	max uint64
 
 	// Parser state, touched only by the connection's reader goroutine.
-	hdr           [14]byte // the frame header being collected
-	hdrLen        int      // header bytes collected so far
-	hdrNeed       int      // header size, known once 2 bytes are in
-	remaining     uint64   // payload bytes of the current frame still to pass
-	inClose       bool     // the current frame is a close frame
-	closeReceived bool     // a whole close frame has passed
-	exceeded      bool     // a frame over max was announced
+	hdr            [14]byte // the frame header being collected
+	hdrLen         int      // header bytes collected so far
+	hdrNeed        int      // header size, known once 2 bytes are in
+	remaining      uint64   // payload bytes of the current frame still to pass
+	inClose        bool     // the current frame is a close frame
+	closeReceived  bool     // a whole close frame has passed
+	exceeded       bool     // a frame over max was announced
+	malformedClose bool     // a close frame with a one-byte body was announced
 }
 
 func newFrameLimitConn(c net.Conn, max int) *frameLimitConn {
 	return &frameLimitConn{Conn: c, max: uint64(max)}
 }
 
+func (f *frameLimitConn) failure() error {
+	switch {
+	case f.exceeded:
+		return errFrameTooLarge
+	case f.malformedClose:
+		return errMalformedClose
+	}
+	return nil
+}
+
 func (f *frameLimitConn) Read(p []byte) (int, error) {
-	if f.exceeded {
-		return 0, errFrameTooLarge
+	if err := f.failure(); err != nil {
+		return 0, err
 	}
 	n, err := f.Conn.Read(p)
-	f.scan(p[:n])
-	if f.exceeded {
-		// The bytes up to the oversized header are valid frames: hand
-		// them over; this and later reads fail.
-		return n, errFrameTooLarge
+	cut := f.scan(p[:n])
+	if bad := f.failure(); bad != nil {
+		// The bytes before the bad frame's header are valid frames:
+		// hand them over, withholding the bad header so that gorilla
+		// never acts on it; this and later reads fail.
+		return cut, bad
 	}
 	return n, err
 }
 
 // scan advances the parser over b. Client frames are masked: 2 header
 // bytes, then 0, 2 or 8 bytes of extended length, then a 4-byte mask key.
-func (f *frameLimitConn) scan(b []byte) {
-	for len(b) > 0 {
+// Once a frame header is bad (over max, or a one-byte close body), cut is
+// how many bytes of b come before that header (0 if it began in an
+// earlier read); until then it is len(b).
+func (f *frameLimitConn) scan(b []byte) (cut int) {
+	cut = len(b)
+	bad := f.failure() != nil
+	start := 0 // where the header being collected begins in b
+	for i := 0; i < len(b); {
 		if f.remaining > 0 {
-			skip := min(f.remaining, uint64(len(b)))
+			skip := min(f.remaining, uint64(len(b)-i))
 			f.remaining -= skip
-			b = b[skip:]
+			i += int(skip)
 			if f.remaining == 0 && f.inClose {
 				f.closeReceived = true
 			}
 			continue
 		}
-		f.hdr[f.hdrLen] = b[0]
+		if f.hdrLen == 0 {
+			start = i
+		}
+		f.hdr[f.hdrLen] = b[i]
 		f.hdrLen++
-		b = b[1:]
+		i++
 		if f.hdrLen == 2 {
 			f.hdrNeed = 2
 			switch f.hdr[1] & 0x7f {
@@ -91,15 +118,25 @@ func (f *frameLimitConn) scan(b []byte) {
 		default:
 			length = uint64(l)
 		}
+		f.inClose = f.hdr[0]&0x0f == 0x8
 		if length > f.max {
 			f.exceeded = true
 		}
-		f.inClose = f.hdr[0]&0x0f == 0x8
+		if f.inClose && length == 1 {
+			f.malformedClose, f.inClose = true, false // not a close the gateway may wait for
+		}
 		if f.inClose && length == 0 {
 			f.closeReceived = true
 		}
+		if !bad && f.failure() != nil {
+			bad, cut = true, start
+			if f.hdrNeed > i-start { // the header began in an earlier read
+				cut = 0
+			}
+		}
 		f.remaining, f.hdrLen, f.hdrNeed = length, 0, 0
 	}
+	return cut
 }
 
 // drain reads and discards what the client still sends until its close

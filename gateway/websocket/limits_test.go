@@ -175,3 +175,42 @@ func TestDisconnectOnDroppedSocket(t *testing.T) {
 		t.Errorf("$disconnect for %q", ev.ConnectionID)
 	}
 }
+
+// A close frame whose body is one byte breaks RFC 6455 §5.5.1 (a body
+// starts with a 2-byte status code): the connection fails with 1002.
+// gorilla alone takes it for a close without a code and echoes 1005.
+func TestOneByteCloseBodyIsAProtocolError(t *testing.T) {
+	h := newHarness(t, loadFixture(t, "reference.websocket.yaml"))
+	ws, id := h.connect("ws")
+	_ = ws.NetConn().SetWriteDeadline(time.Now().Add(wait))
+	if _, err := ws.NetConn().Write([]byte{0x88, 0x81, 1, 2, 3, 4, 0x03 ^ 1}); err != nil { // masked, body 0x03
+		t.Fatal(err)
+	}
+	expectClose(t, ws, gws.CloseProtocolError)
+	if ev := h.backend.nextOf(t, "DISCONNECT"); ev.ConnectionID != id {
+		t.Errorf("$disconnect for %q, want %q", ev.ConnectionID, id)
+	}
+}
+
+// Read hands gorilla the frames before a bad header and never the header
+// itself, also when the header is split across reads.
+func TestFrameLimitCutsBeforeABadHeader(t *testing.T) {
+	valid := []byte{0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2} // masked "hi"
+	for name, bad := range map[string][]byte{
+		"one-byte close body":  {0x88, 0x81, 1, 2, 3, 4, 3 ^ 1},
+		"frame over the limit": {0x81, 0x80 | 126, 0x01, 0x00, 1, 2, 3, 4},
+	} {
+		f := &frameLimitConn{max: 100}
+		if cut := f.scan(append(append([]byte{}, valid...), bad...)); cut != len(valid) || f.failure() == nil {
+			t.Errorf("%s in one read: cut %d (want %d), failure %v", name, cut, len(valid), f.failure())
+		}
+		f = &frameLimitConn{max: 100}
+		first := append(append([]byte{}, valid...), bad[:3]...)
+		if cut := f.scan(first); cut != len(first) || f.failure() != nil {
+			t.Errorf("%s, first part: cut %d (want %d), failure %v", name, cut, len(first), f.failure())
+		}
+		if cut := f.scan(bad[3:]); cut != 0 || f.failure() == nil {
+			t.Errorf("%s, rest of the header: cut %d (want 0), failure %v", name, cut, f.failure())
+		}
+	}
+}
