@@ -130,10 +130,12 @@ func ContentLengthTransferEncoding() Category {
 		{"HTTP/1.1", []string{"Content-Length: 5.0"}, "hello", "400", ""},
 		{"HTTP/1.1", []string{"Content-Length: 99999999999999999999"}, "hello", "400", ""},
 		{"HTTP/1.1", []string{"Content-Length:  5 "}, "hello", "200", "hello"},
-		// net/http ignores Transfer-Encoding on HTTP/1.0 (Go issue 12785)
-		// and, without keep-alive, closes after the answer.
+		// net/http ignores Transfer-Encoding on HTTP/1.0 (Go issue 12785);
+		// the servers close after every HTTP/1.0 request, keep-alive or not.
 		{"HTTP/1.0", []string{"Transfer-Encoding: chunked", "Content-Length: 5", "Connection: close"}, "hello", "200", "hello"},
 		{"HTTP/1.0", []string{"Transfer-Encoding: chunked", "Connection: close"}, chunkedHello, "200", ""},
+		{"HTTP/1.0", []string{"Transfer-Encoding: chunked", "Connection: keep-alive"}, chunkedHello, "200", ""},
+		{"HTTP/1.0", []string{"Transfer-Encoding: chunked", "Content-Length: 5", "Connection: keep-alive"}, "hello", "200", "hello"},
 	}
 	return Category{
 		Name:    "cl-te",
@@ -165,6 +167,12 @@ func ContentLengthTransferEncoding() Category {
 				if o.Problem != "" || rs[0].close {
 					return o
 				}
+				if v.label == "200" && (v.proto == "HTTP/1.0" || hasChunked(v.headers)) {
+					// RFC 9112 §6.1, §6.3: no request may follow one whose
+					// framing a proxy could read otherwise (serving closes).
+					o.Problem = "the connection stayed open after a request with ambiguous framing (HTTP/1.0, or Transfer-Encoding): what follows could be smuggled"
+					return o
+				}
 				// The connection stayed open: the next answer must be the
 				// sentinel's, nothing from the body.
 				if len(rs) < 2 {
@@ -180,6 +188,16 @@ func ContentLengthTransferEncoding() Category {
 	}
 }
 
+// hasChunked reports a Transfer-Encoding header among headers.
+func hasChunked(headers []string) bool {
+	for _, h := range headers {
+		if strings.HasPrefix(strings.ToLower(h), "transfer-encoding:") {
+			return true
+		}
+	}
+	return false
+}
+
 // pipelined is one request of a pipelined batch and how to judge its
 // answer.
 type pipelined struct {
@@ -189,7 +207,8 @@ type pipelined struct {
 }
 
 // Pipelining writes several requests at once; every one must be answered,
-// in order, up to a malformed one, after which the connection closes.
+// in order, up to a malformed or a chunked one, after which the connection
+// closes.
 func Pipelining() Category {
 	return Category{
 		Name:    "pipelining",
@@ -221,6 +240,7 @@ func Pipelining() Category {
 					chunked := strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n0\r\n\r\n"
 					raw := "POST /" + env.Stage + "/echo HTTP/1.1\r\nHost: gatecheck-hostile\r\nTransfer-Encoding: chunked\r\n" + conn + "\r\n\r\n" + chunked
 					batch = append(batch, pipelined{raw, "POST", "200", echoes(body)})
+					j = n // the connection closes after a chunked request (serving): nothing after it is answered
 				default:
 					if j > 0 && rng.IntN(3) == 0 { // a malformed request ends the batch
 						batch = append(batch, pipelined{"G(T / HTTP/1.1\r\nHost: x\r\n\r\n" + rawGet(path), "G(T", "400", netHTTPText})

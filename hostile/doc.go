@@ -62,11 +62,11 @@
 //	    200                                      the fixture echoes the decoded body; trailers are dropped (RFC 9112 §7.1.2)
 //	    400 BadRequestException                  BAD_REQUEST_BODY {"message":"Invalid request body"}: the body could not be read
 //	cl-te: Content-Length with Transfer-Encoding, repeated or odd framing headers, HTTP/1.0 with Transfer-Encoding; each followed by a sentinel request in the same write
-//	    200                                      chunked wins over Content-Length (RFC 9112 §6.3) and the fixture echoes the chunked body; if the connection stays open the sentinel is answered next (no desync). net/http ignores Transfer-Encoding on HTTP/1.0 (Go issue 12785)
+//	    200                                      chunked wins over Content-Length (RFC 9112 §6.3) and the fixture echoes the chunked body; the connection then closes, as after every HTTP/1.0 request (net/http ignores Transfer-Encoding on HTTP/1.0, Go issue 12785): nothing after such a request is read as one (serving); if a connection stays open the sentinel is answered next (no desync)
 //	    400                                      net/http: differing or malformed Content-Length
 //	    501                                      net/http: any transfer coding but one "chunked" (RFC 9112 §6.1)
 //	pipelining: 2 to 8 requests in one write (GET, HEAD, POST with a body or chunked, unknown routes, a fixture 404), sometimes a malformed one
-//	    in-order                                 every request answered in order with its own answer; after a malformed one, 400 and the connection closes
+//	    in-order                                 every request answered in order with its own answer; after a malformed one, 400 and the connection closes; a chunked one is answered and the connection closes (serving: ambiguous framing)
 //	slow-bodies: a body announced (up to 10 MB) and cut short, a request cut off in its line or headers; the server's deadlines end them (at most 64 probes)
 //	    400 BadRequestException                  the gateway, after its body deadline
 //	    403 InvalidSignatureException            a signed management call whose body never arrives

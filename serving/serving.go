@@ -130,6 +130,7 @@ func (l *Limits) RegisterFlags(fs *flag.FlagSet, prefix, what string) {
 // NewServer returns an http.Server for h with l's deadlines. Serve it with
 // Serve, which applies the connection cap.
 func NewServer(h http.Handler, l Limits) *http.Server {
+	h = closeAfterAmbiguousFraming{next: h}
 	if l.BodyTimeout > 0 {
 		h = &bodyDeadline{next: h, timeout: l.BodyTimeout}
 	}
@@ -202,6 +203,27 @@ func (c *limitedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
+}
+
+// closeAfterAmbiguousFraming closes the connection after any request whose
+// framing net/http may have read differently from a proxy in front:
+// RFC 9112 tells a server to close after a request that carried both
+// Transfer-Encoding and Content-Length (§6.3), and to treat an HTTP/1.0
+// request's Transfer-Encoding as faulty framing (§6.1). net/http deletes
+// both headers before a handler sees them (and ignores Transfer-Encoding
+// on HTTP/1.0, Go issue 12785), then reads whatever follows as the next
+// request: request smuggling. So every HTTP/1.0 request and every chunked
+// request gets Connection: close. Chunked and HTTP/1.0 clients lose
+// keep-alive; no other request pays anything.
+type closeAfterAmbiguousFraming struct{ next http.Handler }
+
+func (c closeAfterAmbiguousFraming) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoAtLeast(1, 1) && len(r.TransferEncoding) == 0 {
+		c.next.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Connection", "close")
+	c.next.ServeHTTP(w, r)
 }
 
 // bodyDeadline bounds the time a request body may take. net/http's own

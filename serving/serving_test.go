@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,5 +251,46 @@ func TestEarlyAnswerToAnUnreadBodyIsReadable(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// Bytes after a request whose framing net/http hid are never served as a
+// request: an HTTP/1.0 request with Transfer-Encoding (which net/http
+// ignores) and a chunked request with a Content-Length too. Before, the
+// connection stayed open and the "body" was served as the next request.
+func TestNoRequestIsSmuggledAfterAmbiguousFraming(t *testing.T) {
+	var paths []string
+	var mu sync.Mutex
+	addr := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+	}), testLimits())
+	smuggled := "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+	for _, raw := range []string{
+		"POST /first HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n" + smuggled,
+		"POST /first HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 38\r\n\r\n0\r\n\r\n" + smuggled,
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(conn, raw); err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(conn) // until the server closes
+		conn.Close()
+		if n := strings.Count(string(answer), "HTTP/1."); n != 1 {
+			t.Errorf("%d answers on one connection, want 1 and a close:\n%s", n, answer)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range paths {
+		if p == "/smuggled" {
+			t.Fatalf("a request smuggled in a body was served: %q", paths)
+		}
 	}
 }
