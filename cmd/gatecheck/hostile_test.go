@@ -76,3 +76,13 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// Each process has its own bound too, so a regression in one shows even
+// when the sum stays under --memory-bound.
+func TestHostileEnforcesThePerProcessBound(t *testing.T) {
+	t.Setenv(envRunMain, "1")
+	code, out, errOut := gatecheck(t, "hostile", "--requests", "100", "--server-deadline", "500ms", "--memory-bound", "10GB", "--process-memory-bound", "1MB")
+	if code != runner.ExitFailed || !strings.Contains(out, "gateway's") || !strings.Contains(out, "OVER its own bound of 1.0 MB") {
+		t.Fatalf("exit %d; want %d and the gateway over its own bound; stdout:\n%s\nstderr:\n%s", code, runner.ExitFailed, out, errOut)
+	}
+}
