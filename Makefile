@@ -66,6 +66,10 @@ bench: build
 	@echo
 	./$(BIN) bench idle --connections 10000
 	@echo
+	./$(BIN) bench slowclients --clients 1000 --kind body
+	@echo
+	./$(BIN) bench slowclients --clients 1000 --kind headers
+	@echo
 	scripts/peer-bench.sh $(BIN)
 
 # Every fuzz target, FUZZTIME each (default 60s), one after another; fails on any crash. Not part of `make test`.
