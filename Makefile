@@ -51,7 +51,8 @@ repeat: build
 # Performance: Go benchmarks (ns/op, allocs/op, req/s) printed as ratios,
 # then the Vegeta latency-overhead scenario (p50/p99 added by the gateway),
 # throttle accuracy, WebSocket callback delivery at 1,000/s and the memory
-# of 10,000 idle WebSocket connections.
+# of 10,000 idle WebSocket connections, and normal latency while 1,000
+# slow clients hold connections.
 bench: build
 	@mkdir -p bench-results
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/... ./fixtures/backend/ | tee bench-results/go-bench.txt
