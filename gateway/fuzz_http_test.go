@@ -93,7 +93,7 @@ func FuzzServeRaw(f *testing.F) {
 		defer gw.Close()
 		handlers := &inFlight{h: gw}
 		limits := serving.Defaults(serving.REST)
-		srv := serving.NewServer(handlers, limits)
+		srv := serving.NewServer(handlers, limits, nil)
 		served := make(chan error, 2)
 		go func() { served <- fixtureSrv.Serve(fixtureLn) }()
 		go func() { served <- serving.Serve(srv, gatewayLn, limits) }()

@@ -198,7 +198,7 @@ func (e *Embedded) serveOn(ln net.Listener, h http.Handler, kind serving.Kind) {
 	if !ok {
 		limits = serving.Defaults(kind)
 	}
-	srv := serving.NewServer(h, limits)
+	srv := serving.NewServer(h, limits, e.log)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -12,10 +12,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/gatecheck/gatecheck/redact"
 )
 
 // Limits bound what one client can hold on a server. The zero value of a
@@ -31,9 +34,9 @@ type Limits struct {
 	// closed. 0: no body deadline.
 	BodyTimeout time.Duration
 	// WriteTimeout bounds a response, from the end of the request headers
-	// (handler time included) to the last byte written. It must exceed the
-	// longest integration timeout served. 0 for WebSocket listeners, whose
-	// hijacked connections set a deadline per frame instead.
+	// (body upload and handler time included) to the last byte written. It
+	// must exceed BodyTimeout plus the longest integration timeout served.
+	// Upgraded WebSocket connections set their own deadline per frame.
 	WriteTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle between requests.
 	IdleTimeout time.Duration
@@ -66,10 +69,17 @@ const (
 // Defaults returns the documented limits for a kind of server:
 //
 //	              header  body  write  idle  conns
-//	REST          10s     30s   60s    120s  10000
-//	Management    10s     30s   30s    120s  1000
-//	WebSocket     10s     30s   none   120s  10000
+//	REST          10s     30s   90s    120s  10000
+//	Management    10s     30s   60s    120s  1000
+//	WebSocket     10s     30s   90s    120s  10000
 //	Fixture       10s     30s   11m    120s  10000
+//
+// The write deadline runs from the end of the request headers, so it
+// covers the body's upload and the handler too: it must exceed the body
+// deadline plus the longest integration (REST: 30 s + 29 s). On the
+// WebSocket listener it bounds the handshake (and the $connect
+// integration) and every answer that is not an upgrade; an upgraded
+// connection sets a deadline before each frame it writes.
 //
 // MaxHeaderBytes is 64 KiB everywhere: the gateway enforces API Gateway's
 // own 10,240-byte limit on header values itself, with its own answer.
@@ -77,16 +87,14 @@ func Defaults(k Kind) Limits {
 	l := Limits{
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      90 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxConns:          10000,
 		MaxHeaderBytes:    64 << 10,
 	}
 	switch k {
 	case Management:
-		l.WriteTimeout, l.MaxConns = 30*time.Second, 1000
-	case WebSocket:
-		l.WriteTimeout = 0
+		l.WriteTimeout, l.MaxConns = 60*time.Second, 1000
 	case Fixture:
 		l.WriteTimeout = 11 * time.Minute
 	}
@@ -114,6 +122,9 @@ func (l Limits) Validate(flagPrefix string) error {
 	if l.MaxHeaderBytes < 0 {
 		errs = append(errs, fmt.Errorf("--%smax-header-bytes %d: must not be negative", flagPrefix, l.MaxHeaderBytes))
 	}
+	if l.WriteTimeout > 0 && l.BodyTimeout > 0 && l.WriteTimeout <= l.BodyTimeout {
+		errs = append(errs, fmt.Errorf("--%swrite-timeout %v must exceed --%sbody-timeout %v: the write deadline also covers the body's upload", flagPrefix, l.WriteTimeout, flagPrefix, l.BodyTimeout))
+	}
 	return errors.Join(errs...)
 }
 
@@ -125,14 +136,20 @@ func (l *Limits) RegisterFlags(fs *flag.FlagSet, prefix, what string) {
 	fs.DurationVar(&l.WriteTimeout, prefix+"write-timeout", l.WriteTimeout, what+": time from the end of the request headers to the end of the response (0: none)")
 	fs.DurationVar(&l.IdleTimeout, prefix+"idle-timeout", l.IdleTimeout, what+": how long a keep-alive connection may stay idle")
 	fs.IntVar(&l.MaxConns, prefix+"max-conns", l.MaxConns, what+": concurrent connections; more wait in the accept queue (0: no cap)")
+	fs.IntVar(&l.MaxHeaderBytes, prefix+"max-header-bytes", l.MaxHeaderBytes, what+": bytes of request line and headers net/http reads before answering 431")
 }
 
 // NewServer returns an http.Server for h with l's deadlines. Serve it with
-// Serve, which applies the connection cap.
-func NewServer(h http.Handler, l Limits) *http.Server {
+// Serve, which applies the connection cap. net/http's own error lines
+// (a handler's panic, a TLS or accept error) go to logger, through the
+// secret redaction every log line gets; nil discards them.
+func NewServer(h http.Handler, l Limits, logger *slog.Logger) *http.Server {
 	h = closeAfterAmbiguousFraming{next: h}
 	if l.BodyTimeout > 0 {
 		h = &bodyDeadline{next: h, timeout: l.BodyTimeout}
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	return &http.Server{
 		Handler:           h,
@@ -140,6 +157,7 @@ func NewServer(h http.Handler, l Limits) *http.Server {
 		WriteTimeout:      l.WriteTimeout,
 		IdleTimeout:       l.IdleTimeout,
 		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(redact.NewHandler(logger.Handler()), slog.LevelError),
 	}
 }
 
@@ -238,9 +256,10 @@ type bodyDeadline struct {
 }
 
 func (b *bodyDeadline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || r.Header.Get("Upgrade") != "" {
 		// No body to wait for (net/http already watches the connection
-		// for the next request or a hang-up).
+		// for the next request or a hang-up), or an upgrade, whose
+		// connection is taken over with whatever deadline it has.
 		b.next.ServeHTTP(w, r)
 		return
 	}

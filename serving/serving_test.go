@@ -27,7 +27,7 @@ func start(t *testing.T, h http.Handler, l Limits) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(h, l)
+	srv := NewServer(h, l, nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

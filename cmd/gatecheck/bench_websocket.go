@@ -105,7 +105,7 @@ func benchIdle(args []string, stdout, stderr io.Writer) int {
 	// The idle connections are the measurement: lift the connection cap.
 	limits := serving.Defaults(serving.WebSocket)
 	limits.MaxConns = 0
-	srv := serving.NewServer(gw, limits)
+	srv := serving.NewServer(gw, limits, nil)
 	go func() { _ = serving.Serve(srv, ln, limits) }()
 	defer srv.Close()
 

@@ -105,8 +105,9 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 			return runner.ExitConfig
 		}
 	}
-	if longest := longestIntegrationTimeout(api, opts.Deployments); restLimits.WriteTimeout > 0 && restLimits.WriteTimeout <= longest {
-		fmt.Fprintf(stderr, "gatecheck serve: --write-timeout %v is not longer than the longest integration timeout (%v): a slow integration's answer would be cut off; raise --write-timeout above it\n", restLimits.WriteTimeout, longest)
+	if longest := longestIntegrationTimeout(api, opts.Deployments); restLimits.WriteTimeout > 0 && restLimits.WriteTimeout <= restLimits.BodyTimeout+longest {
+		fmt.Fprintf(stderr, "gatecheck serve: --write-timeout %v is not longer than --body-timeout %v plus the longest integration timeout (%v): the write deadline covers both, so a slow integration's answer would be cut off; raise --write-timeout above %v\n",
+			restLimits.WriteTimeout, restLimits.BodyTimeout, longest, restLimits.BodyTimeout+longest)
 		return runner.ExitConfig
 	}
 	if *accessLog {
@@ -264,7 +265,7 @@ func serveHTTP(endpoints []endpoint, stderr io.Writer, logger *slog.Logger, attr
 			fmt.Fprintf(stderr, "gatecheck: listen %s for the %s: %v\n", e.addr, e.what, err)
 			return runner.ExitConfig
 		}
-		srv := serving.NewServer(e.handler, e.limits)
+		srv := serving.NewServer(e.handler, e.limits, logger)
 		servers = append(servers, srv)
 		logger.Info(e.what+" listening", append([]any{"url", "http://" + ln.Addr().String()}, attrs...)...)
 		go func() { errc <- serving.Serve(srv, ln, e.limits) }()

@@ -24,7 +24,7 @@ func serve(t *testing.T, l serving.Limits) string {
 			w.Header().Set("Connection", "close")
 			http.Error(w, "body", http.StatusBadRequest)
 		}
-	}), l)
+	}), l, nil)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = serving.Serve(srv, ln, l) }()
 	t.Cleanup(func() { _ = srv.Close(); <-done })
