@@ -20,6 +20,19 @@ import (
 // hopHeaders are connection-level headers that never cross the gateway.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
+// isHopHeader reports a connection-level header by its canonical name.
+// Backend and Lambda headers come in any spelling ("transfer-encoding"),
+// and net/http writes a non-canonical key as it is: one left in a response
+// would frame it twice (Content-Length and chunked), a response smuggling
+// vector.
+var isHopHeader = func() map[string]bool {
+	m := make(map[string]bool, len(hopHeaders))
+	for _, h := range hopHeaders {
+		m[h] = true
+	}
+	return m
+}()
+
 // remapped are backend response headers API Gateway renames to
 // x-amzn-Remapped-<name> so they cannot collide with its own (spec §9:
 // the backend's x-amzn-RequestId arrives as x-amzn-Remapped-x-amzn-RequestId).
@@ -179,15 +192,12 @@ func responseHeaders(in http.Header) http.Header {
 	for k, v := range in {
 		ck := http.CanonicalHeaderKey(k)
 		switch {
-		case ck == "Content-Length":
+		case ck == "Content-Length" || isHopHeader[ck]:
 		case remapped[ck]:
 			out[request.RemappedPrefix+k] = v
 		default:
 			out[k] = v
 		}
-	}
-	for _, h := range hopHeaders {
-		out.Del(h)
 	}
 	return out
 }

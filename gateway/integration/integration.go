@@ -84,12 +84,13 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for k, v := range res.header {
 			// Lambda results name headers in any case; keep one Content-Type
-			// and let the gateway alone set Content-Length.
-			switch http.CanonicalHeaderKey(k) {
-			case "Content-Length":
-				continue
-			case "Content-Type":
-				k = "Content-Type"
+			// and let the gateway alone frame the response (Content-Length,
+			// no connection-level headers).
+			switch ck := http.CanonicalHeaderKey(k); {
+			case ck == "Content-Length" || isHopHeader[ck]:
+				continue // the gateway frames the response itself
+			case ck == "Content-Type":
+				k = ck
 			}
 			h[k] = v
 		}

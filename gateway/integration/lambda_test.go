@@ -307,3 +307,21 @@ func TestLambdaProxyUnavailable(t *testing.T) {
 	rec = lambdaCtx(h, "/lambda", nil)(httptest.NewRequest("GET", "/test/lambda", nil))
 	assertGatewayError(t, rec, 500, "InternalServerErrorException", "Internal server error")
 }
+
+// A function's connection-level headers, in any spelling, never reach the
+// client: net/http writes a non-canonical key as it is, so a
+// "transfer-encoding: chunked" next to the gateway's Content-Length would
+// frame the response twice (before, it went out as is).
+func TestLambdaProxyResultHopHeadersDropped(t *testing.T) {
+	h, calls := lambdaHarness(t, result(`{"statusCode":200,"headers":{"transfer-encoding":"chunked","connection":"keep-alive","Keep-Alive":"timeout=5","upgrade":"h2c","x-kept":"yes"},"body":"ok"}`))
+	rec := lambdaCtx(h, "/lambda", nil)(httptest.NewRequest("GET", "/test/lambda", nil))
+	receive(t, calls, "Lambda invocation")
+	for _, name := range []string{"Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade"} {
+		if v := headerValues(rec.Header(), name); len(v) != 0 {
+			t.Errorf("%s reached the client: %q", name, v)
+		}
+	}
+	if headerValue(rec.Header(), "X-Kept") != "yes" || headerValue(rec.Header(), "Content-Length") != "2" {
+		t.Errorf("headers %v", rec.Header())
+	}
+}
