@@ -185,11 +185,14 @@ func (c *Client) call(ctx context.Context, method, id string, data []byte) ([]by
 	if c.Retryer == nil {
 		return c.attempt(ctx, method, id, data)
 	}
-	var release func(error) error // the retry token of the previous retry
+	// Tokens as the SDK's retry middleware takes them: the first attempt's
+	// success adds to the retry quota, a retry spends from it and a retry
+	// that succeeds gives its cost back.
+	release := c.Retryer.GetInitialToken()
 	for attempt := 1; ; attempt++ {
 		body, err := c.attempt(ctx, method, id, data)
 		if release != nil {
-			_ = release(err) // a retry that succeeded refunds its token
+			_ = release(err)
 			release = nil
 		}
 		if err == nil || ctx.Err() != nil || attempt >= c.Retryer.MaxAttempts() || !c.Retryer.IsErrorRetryable(err) {

@@ -89,3 +89,28 @@ func TestRetryStopsWithTheContext(t *testing.T) {
 		t.Fatalf("err %v after %d calls; the retry should stop when the context ends", err, calls.Load())
 	}
 }
+
+// Retries draw on the retryer's quota and first-try successes refill it,
+// as with the SDK: calls that need two retries, among calls that succeed
+// at once, keep being retried. Without the refill (the first attempt's
+// token), the quota runs out after a few dozen such calls and retrying
+// stops for good.
+func TestRetryQuotaRefills(t *testing.T) {
+	const clean = 20 // first-try successes between two calls that need retries
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if i := (n.Add(1) - 1) % (3 + clean); i < 2 { // 503, 503, then 200s
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	c := &connections.Client{Endpoint: srv.URL + "/ws", Retryer: noWait()}
+	for cycle := range 100 {
+		for call := range 1 + clean {
+			if err := c.PostToConnection(context.Background(), "abc=", []byte("m")); err != nil {
+				t.Fatalf("cycle %d, call %d: %v (the retry quota ran out)", cycle, call, err)
+			}
+		}
+	}
+}
