@@ -40,6 +40,10 @@ type Options struct {
 	LambdaEndpoint string
 	// MaxPayloadBytes overrides the 10 MB request payload limit (spec §2).
 	MaxPayloadBytes int64
+	// MaxBodyBytesInFlight bounds the request-body bytes buffered at once
+	// across all requests (payload.Budget); default payload.DefaultBudget
+	// (1 GiB), negative for no bound.
+	MaxBodyBytesInFlight int64
 	// MaxHeaderValueBytes overrides the 10,240-byte limit on all header
 	// values together (spec §2).
 	MaxHeaderValueBytes int
@@ -96,6 +100,16 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	if opts.MaxPayloadBytes == 0 {
 		opts.MaxPayloadBytes = payload.MaxBytes
 	}
+	var budget *payload.Budget
+	if opts.MaxBodyBytesInFlight == 0 {
+		opts.MaxBodyBytesInFlight = payload.DefaultBudget
+	}
+	if opts.MaxBodyBytesInFlight > 0 {
+		var err error
+		if budget, err = payload.NewBudget(opts.MaxBodyBytesInFlight); err != nil {
+			return nil, err
+		}
+	}
 	if opts.MaxHeaderValueBytes == 0 {
 		opts.MaxHeaderValueBytes = requestlimits.MaxHeaderValueBytes
 	}
@@ -113,7 +127,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 	if len(opts.Credentials) == 0 {
 		opts.Credentials = []sigv4.Credential{DefaultCredential}
 	}
-	verifier := &sigv4.Verifier{Credentials: opts.Credentials, Clock: opts.Clock}
+	verifier := &sigv4.Verifier{Credentials: opts.Credentials, Clock: opts.Clock, MaxBodyBytes: opts.MaxPayloadBytes}
 	if opts.CacheInvalidators == nil {
 		for _, c := range opts.Credentials {
 			opts.CacheInvalidators = append(opts.CacheInvalidators, c.AccessKeyID)
@@ -143,7 +157,7 @@ func New(api *restapi.API, sf *restapi.StageFile, opts Options) (*Gateway, error
 			return limitsStage
 		},
 		func(next http.Handler) http.Handler { // 10 MB limit; buffer the body
-			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Responder: responder, Next: next}
+			return &payload.Limit{MaxBytes: opts.MaxPayloadBytes, Budget: budget, Responder: responder, Next: next}
 		},
 		func(next http.Handler) http.Handler { return routing.NewStageLookup(api, g.stages, responder, next) }, // the stage
 		func(next http.Handler) http.Handler { return &canary.Selector{Next: next} },                           // base or canary deployment, per request

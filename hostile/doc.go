@@ -69,7 +69,8 @@
 //	    in-order                                 every request answered in order with its own answer; after a malformed one, 400 and the connection closes; a chunked one is answered and the connection closes (serving: ambiguous framing)
 //	slow-bodies: a body announced (up to 10 MB) and cut short, a request cut off in its line or headers; the server's deadlines end them (at most 64 probes)
 //	    400 BadRequestException                  the gateway, after its body deadline
-//	    403 InvalidSignatureException            a signed management call whose body never arrives
+//	    400 BadRequestException                  a signed management call whose body never arrives (the signature cannot be checked)
+//	                                             every answer or close of the category comes at the servers' deadline, not before
 //	    400                                      net/http: a request line cut short, parsed at the header deadline
 //	    closed                                   headers cut short; allowed for every probe of the category
 //	large-bodies: Content-Length over the 10 MB payload limit, up to 2^63-1, with a few bytes sent

@@ -31,6 +31,10 @@ type Targets struct {
 	WebSocketAPIKey string          // the key $connect requires
 	Credentials     aws.Credentials // the emulator's SigV4 identity
 	Region          string
+	// ServerDeadline is the servers' header and body deadline: a slow
+	// probe must not be ended before it (an early end means something
+	// other than the deadline cut it). 0: not checked.
+	ServerDeadline time.Duration
 }
 
 // ReferenceTargets are the reference API's names (fixtures/apis) at the

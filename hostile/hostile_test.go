@@ -35,7 +35,9 @@ func startReference(t *testing.T) hostile.Targets {
 	}
 	t.Cleanup(e.Close)
 	host := func(u string) string { return u[strings.Index(u, "://")+3:] }
-	return hostile.ReferenceTargets(host(e.GatewayURL), host(e.ManagementURL), host(e.WebSocketURL), host(e.FixtureURL))
+	targets := hostile.ReferenceTargets(host(e.GatewayURL), host(e.ManagementURL), host(e.WebSocketURL), host(e.FixtureURL))
+	targets.ServerDeadline = time.Second // shortDeadlines
+	return targets
 }
 
 func TestEveryCategoryPassesAgainstTheReferenceGateway(t *testing.T) {

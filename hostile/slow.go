@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SlowBodies sends headers that announce a body (up to the 10 MB limit)
@@ -15,7 +16,7 @@ import (
 func SlowBodies() Category {
 	return Category{
 		Name:      "slow-bodies",
-		Allowed:   []string{badBody, "403 InvalidSignatureException", "400", Closed},
+		Allowed:   []string{badBody, "400 BadRequestException", "400", Closed},
 		Weight:    1,
 		MaxProbes: 64,
 		New: func(i int, env *Env) Probe {
@@ -33,7 +34,7 @@ func SlowBodies() Category {
 				return slowProbe(raw, env.Gateway, badBody, gatewayJSON("Invalid request body"))
 			case 3: // a signed management call whose body never arrives
 				raw := signedRequest{method: "PATCH", addr: env.Management, path: "/restapis/" + env.APIID + "/stages/" + env.Stage, service: "apigateway", headerOnly: int64(declared)}.raw(env)
-				return slowProbe(raw, env.Management, "403 InvalidSignatureException", func(r *response) string { return jsonMessage(r, "") })
+				return slowProbe(raw, env.Management, "400 BadRequestException", func(r *response) string { return jsonMessage(r, "") })
 			default: // cut off in the request line or the headers: the header deadline ends it
 				if rng.IntN(2) == 0 {
 					// net/http parses the partial request line it has at the
@@ -53,7 +54,13 @@ func slowProbe(raw, addr, label string, check func(*response) string) Probe {
 		allowed = append(allowed, Closed)
 	}
 	return Probe{Request: describe(raw), Allowed: allowed, Send: func(ctx context.Context, env *Env) Outcome {
-		return singleX(ctx, exchange{addr: addr, payload: []byte(raw), methods: []string{methodOf(raw)}}, check)
+		start := time.Now()
+		o := singleX(ctx, exchange{addr: addr, payload: []byte(raw), methods: []string{methodOf(raw)}}, check)
+		// The deadline, not something else, must end it (closed included).
+		if took := time.Since(start); o.Problem == "" && env.ServerDeadline > 0 && took < env.ServerDeadline-100*time.Millisecond {
+			o.Problem = fmt.Sprintf("ended after %v, before the servers' %v deadline", took.Round(time.Millisecond), env.ServerDeadline)
+		}
+		return o
 	}}
 }
 

@@ -64,6 +64,8 @@ func TestEveryEmbeddedServerCutsOffASlowBody(t *testing.T) {
 	}
 	defer e.Close()
 	ws := "http" + strings.TrimPrefix(e.WebSocketURL, "ws")
+	// Each answers 400 once its body deadline has passed: a body it
+	// could not read.
 	for _, tc := range []struct{ server, head string }{
 		{"REST API", "POST /test/echo HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"},
 		{"management API", signedHead(t, http.MethodPatch, e.ManagementURL+"/usageplans/x/keys/y/usage", "apigateway", 1000000)},
@@ -84,8 +86,13 @@ func TestEveryEmbeddedServerCutsOffASlowBody(t *testing.T) {
 		if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err == nil {
 			status = resp.Status
 			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s: %s, want 400 for a body that could not be read", tc.server, status)
+			}
 		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
 			t.Errorf("%s: still holding the connection after 10 s", tc.server)
+		} else {
+			t.Errorf("%s: closed without an answer, want 400", tc.server)
 		}
 		took := time.Since(start)
 		conn.Close()

@@ -114,6 +114,7 @@ func runHostile(ctx context.Context, o hostileRun, stdout, stderr io.Writer) (pa
 	fixtureAddr, gatewayAddr, mgmtAddr, wsAddr := addrs[0], addrs[1], addrs[2], addrs[3]
 
 	targets := hostile.ReferenceTargets(gatewayAddr, mgmtAddr, wsAddr, fixtureAddr)
+	targets.ServerDeadline = o.deadline
 	fmt.Fprintf(stdout, "hostile: %d probes, %d at a time, against the reference gateway (pid %d) and the fixture (pid %d); server deadlines %v\n",
 		o.requests, o.workers, gateway.cmd.Process.Pid, fixture.cmd.Process.Pid, o.deadline)
 	rep, err := hostile.Run(ctx, targets, hostile.Options{Requests: o.requests, Workers: o.workers, Seed: o.seed, ProbeTimeout: o.deadline + 8*time.Second})

@@ -24,6 +24,7 @@ import (
 	"github.com/gatecheck/gatecheck/fixtures"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/gateway"
+	"github.com/gatecheck/gatecheck/gateway/payload"
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
 	"github.com/gatecheck/gatecheck/gateway/websocket"
@@ -59,6 +60,7 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	fs.Var(deployments, "deployment", "serve deployment id from its own API definition, id=file (repeatable), e.g. d2=api-v2.yaml; other deployment ids are snapshots of --api")
 	vars := stageVars{}
 	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
+	bodyBudget := fs.Int64("max-body-bytes-in-flight", payload.DefaultBudget, "request-body bytes the REST API buffers at once, across all requests; a body that would go over gets 503 (negative: no bound)")
 	restLimits, mgmtLimits, wsLimits := serving.Defaults(serving.REST), serving.Defaults(serving.Management), serving.Defaults(serving.WebSocket)
 	restLimits.RegisterFlags(fs, "", "REST API")
 	mgmtLimits.RegisterFlags(fs, "management-", "management API")
@@ -98,7 +100,11 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	for k, v := range vars {
 		sf.SetVariable(k, v)
 	}
-	opts := gateway.Options{LambdaEndpoint: *lambda, Deployments: map[string]*restapi.API{}}
+	opts := gateway.Options{LambdaEndpoint: *lambda, Deployments: map[string]*restapi.API{}, MaxBodyBytesInFlight: *bodyBudget}
+	if *bodyBudget == 0 {
+		fmt.Fprintln(stderr, "gatecheck serve: --max-body-bytes-in-flight 0: give a positive number of bytes, or a negative one for no bound")
+		return runner.ExitConfig
+	}
 	for id, file := range deployments {
 		if opts.Deployments[id], err = restapi.LoadFile(file); err != nil {
 			fmt.Fprintf(stderr, "gatecheck serve: --deployment %s: %v\n", id, err)

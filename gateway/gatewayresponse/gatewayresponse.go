@@ -46,6 +46,10 @@ const (
 	// the 413, they are not customisable here.
 	URITooLong      Type = "gatecheck:URI_TOO_LONG"
 	HeadersTooLarge Type = "gatecheck:HEADERS_TOO_LARGE"
+	// Overloaded refuses a body that would take the emulator over its
+	// budget of buffered body bytes (payload.Budget): a local safeguard
+	// with no AWS counterpart, answered like DEFAULT_5XX's 503.
+	Overloaded Type = "gatecheck:OVERLOADED"
 )
 
 // Default is a response type's uncustomised form.
@@ -75,6 +79,7 @@ var Catalog = map[Type]Default{
 	IncompleteSignature:        {403, "", "IncompleteSignatureException"},
 	URITooLong:                 {414, "Request URI too long", ""},
 	HeadersTooLarge:            {431, "Request Header Fields Too Large", ""},
+	Overloaded:                 {503, "Service Unavailable", ""},
 }
 
 // Responder renders gateway responses for one API.
@@ -109,7 +114,7 @@ type Resolved struct {
 func (r *Responder) Resolve(typ Type) Resolved {
 	def := Catalog[typ]
 	res := Resolved{Status: def.Status, ErrorType: def.ErrorType, Message: def.Message}
-	if typ == RequestTooLarge || typ == URITooLong || typ == HeadersTooLarge {
+	if typ == RequestTooLarge || typ == URITooLong || typ == HeadersTooLarge || typ == Overloaded {
 		return res // not customisable (spec §2, DG known issues)
 	}
 	fallback := Default4XX
@@ -188,6 +193,8 @@ func responseTypeName(t Type) string {
 		return string(MissingAuthenticationToken)
 	case URITooLong, HeadersTooLarge:
 		return string(Default4XX)
+	case Overloaded:
+		return string(Default5XX)
 	}
 	return string(t)
 }

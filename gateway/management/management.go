@@ -62,12 +62,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := a.Verifier.Verify(r, "apigateway"); err != nil {
 		status := http.StatusForbidden
-		if errors.Is(err, sigv4.ErrTooLarge) {
+		switch {
+		case errors.Is(err, sigv4.ErrTooLarge):
 			// A correctly signed body over the limit (or one too long to
 			// authenticate). The apigateway model has no error for this;
 			// the answer is the emulator's.
 			status = http.StatusRequestEntityTooLarge
 			w.Header().Set("Connection", "close") // the rest of the body is not read
+		case errors.Is(err, sigv4.ErrBody):
+			status = http.StatusBadRequest
+			w.Header().Set("Connection", "close")
 		}
 		typ, msg := sigv4.ErrorType(err)
 		Error(w, status, typ, msg)

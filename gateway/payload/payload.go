@@ -6,6 +6,7 @@ package payload
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 
@@ -23,6 +24,9 @@ type Limit struct {
 	MaxBytes  int64
 	Responder *gatewayresponse.Responder
 	Next      http.Handler
+	// Budget, when set, bounds the body bytes buffered at once across
+	// every request (see Budget).
+	Budget *Budget
 }
 
 // firstChunk bounds the buffer reserved before a body's first byte
@@ -39,12 +43,23 @@ func (l *Limit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		size := int64(bytes.MinRead)
 		if r.ContentLength > 0 {
-			size = min(r.ContentLength, firstChunk) + 1 // +1: ReadFrom sees EOF without growing
+			size = min(r.ContentLength, firstChunk) + bytes.MinRead // ReadFrom keeps MinRead free: a body within firstChunk never grows the buffer
 		}
 		buf := bytes.NewBuffer(make([]byte, 0, size))
-		n, err := buf.ReadFrom(io.LimitReader(r.Body, l.MaxBytes+1))
+		var body io.Reader = io.LimitReader(r.Body, l.MaxBytes+1)
+		if l.Budget != nil {
+			budgeted := &budgetedReader{r: body, b: l.Budget}
+			defer func() { l.Budget.release(budgeted.taken) }() // after the answer: the body is held until then
+			body = budgeted
+		}
+		n, err := buf.ReadFrom(body)
 		if n > l.MaxBytes {
 			l.tooLarge(w, r)
+			return
+		}
+		if errors.Is(err, errOverBudget) {
+			w.Header().Set("Connection", "close") // the rest of the body is not read
+			l.Responder.Write(w, r, gatewayresponse.Overloaded, "")
 			return
 		}
 		if err != nil {

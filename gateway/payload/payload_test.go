@@ -287,3 +287,52 @@ func TestDeclaredLengthReservesNothing(t *testing.T) {
 		t.Fatalf("the payload stage allocated %d bytes for a 5-byte body announced as %d", used, payload.MaxBytes)
 	}
 }
+
+// The budget bounds body bytes held at once across requests: a body that
+// would go over it gets 503 without reaching the next stage, and a body
+// holds its share until its answer is written.
+func TestBodyBudget(t *testing.T) {
+	budget, err := payload.NewBudget(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	holding := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if string(request.From(r.Context()).Body) == strings.Repeat("a", 80) {
+			close(entered)
+			<-release // the first request holds its 80 bytes here
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	l := &payload.Limit{MaxBytes: payload.MaxBytes, Budget: budget, Responder: gatewayresponse.New(&restapi.API{}), Next: holding}
+	serve := func(body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		l.ServeHTTP(rec, request.With(httptest.NewRequest("POST", "/test/echo", strings.NewReader(body)), &request.Context{}))
+		return rec
+	}
+	first := make(chan *httptest.ResponseRecorder)
+	go func() { first <- serve(strings.Repeat("a", 80)) }()
+	<-entered
+	if budget.InUse() != 80 {
+		t.Fatalf("in use %d while the first body is held, want 80", budget.InUse())
+	}
+	if rec := serve(strings.Repeat("b", 50)); rec.Code != http.StatusServiceUnavailable || rec.Body.String() != `{"message":"Service Unavailable"}` {
+		t.Fatalf("a body over the budget: %d %s, want 503", rec.Code, rec.Body)
+	}
+	if rec := serve(strings.Repeat("c", 20)); rec.Code != http.StatusOK {
+		t.Fatalf("a body within what is left: %d", rec.Code)
+	}
+	close(release)
+	if rec := <-first; rec.Code != http.StatusOK {
+		t.Fatalf("first request: %d", rec.Code)
+	}
+	if budget.InUse() != 0 {
+		t.Fatalf("in use %d after every answer, want 0", budget.InUse())
+	}
+	if rec := serve(strings.Repeat("d", 100)); rec.Code != http.StatusOK {
+		t.Fatalf("a body of the whole budget once it is free: %d", rec.Code)
+	}
+	if _, err := payload.NewBudget(0); err == nil {
+		t.Error("a zero budget was accepted")
+	}
+}

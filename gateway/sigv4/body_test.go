@@ -117,3 +117,18 @@ func TestBodyUnreadUntilTheKeyIsKnown(t *testing.T) {
 		t.Fatalf("unsigned: %v", err)
 	}
 }
+
+// A body that cannot be read (its deadline passed, the client went away)
+// is not a bad signature: the signature could not be checked at all.
+func TestUnreadableBodyIsErrBody(t *testing.T) {
+	v := testVerifier(clockwork.NewFakeClockAt(t0))
+	r := signedServerRequest(t, http.MethodPost, "https://h.example/p", []byte("abc"), nil, "execute-api", t0)
+	r.Body = io.NopCloser(errReader{})
+	_, err := v.Verify(r, "execute-api")
+	if !errors.Is(err, ErrBody) || errors.Is(err, ErrSignature) {
+		t.Fatalf("unreadable body: %v, want ErrBody", err)
+	}
+	if typ, _ := ErrorType(err); typ != "BadRequestException" {
+		t.Errorf("ErrorType = %q", typ)
+	}
+}

@@ -124,6 +124,10 @@ var (
 	// answers 413. The signature was checked first unless the body was
 	// longer still (HashSlack past the limit).
 	ErrTooLarge = errors.New("sigv4: request body too large")
+	// ErrBody: the body could not be read (the client went away, its body
+	// deadline passed, a broken chunked encoding), so the signature could
+	// not be checked. The caller answers 400 (BadRequestException).
+	ErrBody = errors.New("sigv4: request body could not be read")
 )
 
 // Messages AWS uses.
@@ -188,6 +192,8 @@ func ErrorType(err error) (errorType, message string) {
 		return "InvalidSignatureException", msg
 	case errors.Is(err, ErrTooLarge):
 		return "PayloadTooLargeException", msg
+	case errors.Is(err, ErrBody):
+		return "BadRequestException", msg
 	}
 	return "", err.Error()
 }
@@ -525,15 +531,14 @@ func hashBody(r *http.Request, limit int64) (sum string, tooLarge bool, err erro
 	}
 	initial := int64(bytes.MinRead)
 	if r.ContentLength > 0 {
-		initial = min(r.ContentLength, limit, hashChunk) + 1 // +1: ReadFrom then sees EOF without growing
+		initial = min(r.ContentLength, limit, hashChunk) + bytes.MinRead // ReadFrom keeps MinRead free: a body within hashChunk never grows the buffer
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, initial))
 	h := sha256.New()
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	n, err := buf.ReadFrom(io.TeeReader(io.LimitReader(r.Body, limit+1), h)) // hashed as it arrives
 	if err != nil {
 		return "", false, readError(err)
 	}
-	h.Write(buf.Bytes())
 	if n > limit {
 		m, err := io.Copy(h, io.LimitReader(r.Body, HashSlack))
 		if err != nil {
@@ -551,7 +556,7 @@ func hashBody(r *http.Request, limit int64) (sum string, tooLarge bool, err erro
 // readError is a body that could not be read (the client went away, its
 // body deadline passed, or its chunked encoding is broken).
 func readError(err error) error {
-	return fail(ErrSignature, "%s (reading the request body: %v)", msgSignature, err)
+	return fail(ErrBody, "The request body could not be read: %v", err)
 }
 
 // restoredBody replays the bytes read by Verify and closes the original body.

@@ -19,8 +19,13 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, stage
 	// Authenticate before judging the size, as AWS does: the verifier
 	// hashes the body as it arrives and keeps at most MaxPostBytes of it.
 	if _, err := g.verifier.Verify(r, "execute-api"); err != nil {
-		if errors.Is(err, sigv4.ErrTooLarge) {
+		switch {
+		case errors.Is(err, sigv4.ErrTooLarge):
 			writePayloadTooLarge(w)
+			return
+		case errors.Is(err, sigv4.ErrBody):
+			w.Header().Set("Connection", "close")
+			writeJSONError(w, http.StatusBadRequest, "BadRequestException", "Could not read the request body")
 			return
 		}
 		typ, msg := sigv4.ErrorType(err)

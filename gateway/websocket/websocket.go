@@ -277,8 +277,15 @@ func (g *Gateway) serveHandshake(w http.ResponseWriter, r *http.Request, stageNa
 			if typ == "" {
 				typ, msg = "ForbiddenException", "Forbidden"
 			}
+			status := http.StatusForbidden
+			switch {
+			case errors.Is(err, sigv4.ErrBody):
+				status = http.StatusBadRequest
+			case errors.Is(err, sigv4.ErrTooLarge):
+				status = http.StatusRequestEntityTooLarge
+			}
 			g.log.Debug("websocket: $connect refused: IAM authorization failed", "stage", stage.Name, "err", err)
-			writeJSONError(w, http.StatusForbidden, typ, msg)
+			writeJSONError(w, status, typ, msg)
 			return
 		}
 	}
