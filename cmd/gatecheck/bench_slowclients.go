@@ -26,6 +26,7 @@ func benchSlowClients(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 8*time.Second, "normal load per kind of round (idle and with slow clients), in 2 rounds each")
 	deadline := fs.Duration("deadline", 6*time.Second, "the gateway's body and header deadlines for this run; longer than a round's load (duration/2), so the crowd is held throughout")
 	bound := fs.Float64("max-ratio", 2, "largest acceptable normal p99 with slow clients / idle p99")
+	maxHeap := fs.Int("max-heap-mb", 256, "largest acceptable peak heap of the process (the gateway, the fixture and both ends of every connection), MB")
 	if !parse(fs, args, stderr) {
 		return runner.ExitConfig
 	}
@@ -85,6 +86,14 @@ func benchSlowClients(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitInvalid
 	case res.Held > 0 || res.Cut == 0:
 		fmt.Fprintf(stdout, "verdict: FAILED — the server did not cut every slow client off at its %v deadline\n", *deadline)
+		return runner.ExitGate
+	case res.CutMin < *deadline-100*time.Millisecond:
+		// Something other than the deadline ended them: the crowd did not
+		// hold its connections through the round it was meant to load.
+		fmt.Fprintf(stdout, "verdict: FAILED — slow clients were cut off after %v, before the %v deadline\n", res.CutMin.Round(time.Millisecond), *deadline)
+		return runner.ExitGate
+	case peakHeap > uint64(*maxHeap)<<20:
+		fmt.Fprintf(stdout, "verdict: FAILED — peak heap %.1f MB is over the %d MB bound\n", float64(peakHeap)/(1<<20), *maxHeap)
 		return runner.ExitGate
 	case res.Ratio > *bound:
 		fmt.Fprintf(stdout, "verdict: FAILED — normal p99 with slow clients is %.2fx idle (bound %.1fx)\n", res.Ratio, *bound)

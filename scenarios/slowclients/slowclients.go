@@ -69,10 +69,10 @@ type Latency struct {
 type Result struct {
 	Idle, Attack Latency
 	Ratio        float64 // Attack.P99 / Idle.P99
-	// Cut is how many slow connections the server closed, and CutAfter
-	// the median and largest time from connect to that close.
-	Cut               int
-	CutMedian, CutMax time.Duration
+	// Cut is how many slow connections the server closed, and CutMin,
+	// CutMedian and CutMax the times from connect to that close.
+	Cut                       int
+	CutMin, CutMedian, CutMax time.Duration
 	Held              int // slow connections still open after Hold
 	Valid             bool
 	Invalid           string
@@ -144,7 +144,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	slices.Sort(cutAfter)
 	res.Cut = len(cutAfter)
 	if len(cutAfter) > 0 {
-		res.CutMedian, res.CutMax = cutAfter[len(cutAfter)/2], cutAfter[len(cutAfter)-1]
+		res.CutMin, res.CutMedian, res.CutMax = cutAfter[0], cutAfter[len(cutAfter)/2], cutAfter[len(cutAfter)-1]
 	}
 	for _, l := range []Latency{res.Idle, res.Attack} {
 		if l.Success < 1 && res.Valid {
@@ -276,8 +276,8 @@ func (r *Result) Print(w io.Writer) {
 	row("max", r.Idle.Max, r.Attack.Max)
 	fmt.Fprintf(tw, "requests\t%d\t%d\t\n", r.Idle.Requests, r.Attack.Requests)
 	tw.Flush()
-	fmt.Fprintf(w, "slow connections: %d cut off by the server (median after %v, at most %v), %d held past the bound\n",
-		r.Cut, r.CutMedian.Round(time.Millisecond), r.CutMax.Round(time.Millisecond), r.Held)
+	fmt.Fprintf(w, "slow connections: %d cut off by the server (after %v to %v, median %v), %d held past the bound\n",
+		r.Cut, r.CutMin.Round(time.Millisecond), r.CutMax.Round(time.Millisecond), r.CutMedian.Round(time.Millisecond), r.Held)
 	if !r.Valid {
 		fmt.Fprintf(w, "verdict: INVALID — %s\n", r.Invalid)
 	}

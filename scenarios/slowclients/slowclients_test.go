@@ -49,8 +49,8 @@ func TestCrowdIsCutOffAtTheDeadline(t *testing.T) {
 	url := serve(t, l)
 	for _, kind := range []slowclients.Kind{slowclients.SlowBody, slowclients.SlowHeaders} {
 		res := run(t, url, kind)
-		if res.Cut != 20 || res.Held != 0 || res.CutMedian < 900*time.Millisecond {
-			t.Errorf("%s: %d cut (median %v), %d held; want all 20 cut at the 1 s deadline", kind, res.Cut, res.CutMedian, res.Held)
+		if res.Cut != 20 || res.Held != 0 || res.CutMin < 900*time.Millisecond || res.CutMax > 1900*time.Millisecond {
+			t.Errorf("%s: %d cut (after %v to %v), %d held; want all 20 cut at the 1 s deadline", kind, res.Cut, res.CutMin, res.CutMax, res.Held)
 		}
 		if res.Idle.Requests == 0 || res.Attack.Requests == 0 || res.Idle.Success != 1 || res.Attack.Success != 1 {
 			t.Errorf("%s: normal load %+v / %+v", kind, res.Idle, res.Attack)
