@@ -72,8 +72,16 @@ func (h handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h handler) WithGroup(name string) slog.Handler { return handler{h.inner.WithGroup(name)} }
 
 // redactAttr returns a with its text redacted, and whether that changed it.
+// An attribute named like a secret ("apiKey", "password") is redacted
+// whole, whatever its value looks like.
 func redactAttr(a slog.Attr) (slog.Attr, bool) {
 	v := a.Value.Resolve()
+	if v.Kind() != slog.KindGroup && SecretName(a.Key) {
+		if v.Kind() == slog.KindString && v.String() == Marker {
+			return a, false
+		}
+		return slog.String(a.Key, Marker), true
+	}
 	var text string
 	switch v.Kind() {
 	case slog.KindString:

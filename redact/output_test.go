@@ -100,3 +100,19 @@ func TestWriter(t *testing.T) {
 		t.Errorf("wrote %q, want %q", got, want)
 	}
 }
+
+// An attribute named like a secret is redacted whole, whatever its value.
+func TestHandlerRedactsAttributesNamedLikeSecrets(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(NewHandler(slog.NewTextHandler(&buf, nil)))
+	log.Info("calling", "apiKey", "plainvalue123", "password", "hunter2hunter2", "route", "/keyed")
+	out := buf.String()
+	for _, secret := range []string{"plainvalue123", "hunter2hunter2"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log line keeps %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "route=/keyed") {
+		t.Errorf("ordinary attributes lost: %s", out)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Marker replaces every secret.
@@ -45,7 +46,7 @@ var (
 	// escaped-JSON quoting, a Go header dump's "[", Gomega's multi-line
 	// "[\n    \"") and its value: token characters, a JSON-escaped slash
 	// allowed.
-	keyed = regexp.MustCompile(`(?i)((?:x-amz-security-token|x-api-key|api_?key|session_?token|secret_?access_?key|password)(?:\\?["'])?[ \t]*[:=]\s*\[?\s*(?:\\?["'])?)(?:[^\s&"',;\\\[\]<>{}()]|\\/)+`)
+	keyed = regexp.MustCompile(`(?i)((?:x-amz-security-token|x-api-key|api[-_]?key|session_?token|secret_?access_?key|password)(?:\\?["'])?[ \t]*[:=]\s*\[?\s*(?:\\?["'])?)(?:[^\s&"',;\\\[\]<>{}()]|\\/)+`)
 	// authorization matches an Authorization header and its whole value.
 	authorization = regexp.MustCompile(`(?i)(authorization(?:\\?["'])?[ \t]*[:=]\s*\[?\s*(?:\\?["'])?)[^\r\n"\]\\]+`)
 	// signature matches a hex SigV4 signature after its key.
@@ -55,7 +56,7 @@ var (
 // triggers are lower-case words one of which every key pattern contains:
 // text without any of them (and without a registered secret or a URL with
 // an @) is returned as it is, without allocating.
-var triggers = [...]string{"security-token", "session_token", "sessiontoken", "secret_access", "secretaccess", "password", "x-api-key", "api_key", "apikey", "authorization", "signature"}
+var triggers = [...]string{"security-token", "session_token", "sessiontoken", "secret_access", "secretaccess", "password", "x-api-key", "api-key", "api_key", "apikey", "authorization", "signature"}
 
 // triggerStart marks the first letters of the triggers, both cases.
 var triggerStart = func() (t [256]bool) {
@@ -111,6 +112,37 @@ func String(s string) string {
 		return s
 	}
 	return redactAll(s, lits)
+}
+
+// SecretName reports whether a header, parameter or attribute name names
+// a secret (x-amz-security-token, x-api-key, api_key, authorization,
+// password, a secret access key, a session token, a signature), in any
+// letter case: its whole value is redacted, whatever it looks like.
+func SecretName(name string) bool {
+	for _, t := range secretNames {
+		if len(name) >= len(t) {
+			for i := 0; i+len(t) <= len(name); i++ {
+				if hasPrefixFold(name[i:], t) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// secretNames are the lower-case words a secret's name contains.
+var secretNames = [...]string{"security-token", "security_token", "securitytoken", "session-token", "session_token", "sessiontoken",
+	"secret-access", "secret_access", "secretaccess", "password", "api-key", "api_key", "apikey", "authorization", "signature"}
+
+// Bytes is String for a byte slice: b itself, without copying, when it
+// holds nothing to redact.
+func Bytes(b []byte) []byte {
+	lits := literals.Load()
+	if len(b) == 0 || !needsRedaction(unsafe.String(unsafe.SliceData(b), len(b)), lits) {
+		return b
+	}
+	return []byte(redactAll(string(b), lits))
 }
 
 // redactAll is String's slow path.

@@ -197,3 +197,31 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func TestSecretName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"X-Api-Key": true, "apiKey": true, "api_key": true, "Authorization": true, "X-Amz-Security-Token": true,
+		"aws_session_token": true, "SecretAccessKey": true, "password": true, "X-Amz-Signature": true,
+		"Content-Type": false, "X-Amzn-RequestId": false, "key": false, "token": false, "": false,
+	} {
+		if got := SecretName(name); got != want {
+			t.Errorf("SecretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestBytesDoesNotCopyCleanText(t *testing.T) {
+	clean := []byte("nothing secret here at all")
+	if got := Bytes(clean); &got[0] != &clean[0] {
+		t.Error("clean bytes were copied")
+	}
+	if got := string(Bytes([]byte("x-api-key: k3yValue0123456789"))); strings.Contains(got, "k3yValue0123456789") {
+		t.Errorf("Bytes kept the key: %q", got)
+	}
+}
+
+func TestAPIKeyWithoutThePrefix(t *testing.T) {
+	if got := String("api-key: s3cretKeyValue01"); strings.Contains(got, "s3cretKeyValue01") {
+		t.Errorf("kept: %q", got)
+	}
+}

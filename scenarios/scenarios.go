@@ -158,22 +158,35 @@ func NewRawEncoder(w io.Writer) vegeta.Encoder {
 	enc := vegeta.NewEncoder(w)
 	return func(r *vegeta.Result) error {
 		clean := *r
-		clean.URL, clean.Error = redact.String(r.URL), redact.String(r.Error)
-		if len(r.Body) > 0 {
-			if s := string(r.Body); redact.String(s) != s {
-				clean.Body = []byte(redact.String(s))
-			}
-		}
-		if len(r.Headers) > 0 {
-			clean.Headers = make(http.Header, len(r.Headers))
-			for k, vs := range r.Headers {
-				out := make([]string, len(vs))
-				for i, v := range vs {
-					out[i] = redact.String(k + ": " + v)[len(k)+2:]
-				}
-				clean.Headers[k] = out
-			}
-		}
+		clean.URL, clean.Error, clean.Body = redact.String(r.URL), redact.String(r.Error), redact.Bytes(r.Body)
+		clean.Headers = redactedHeaders(r.Headers)
 		return enc.Encode(&clean)
 	}
+}
+
+// redactedHeaders returns h, or a copy with its secret values redacted
+// (every value of a header named like a secret, secrets inside the
+// others): no copy when nothing is secret, as for almost every result.
+func redactedHeaders(h http.Header) http.Header {
+	var out http.Header
+	for k, vs := range h {
+		secret := redact.SecretName(k)
+		for i, v := range vs {
+			clean := redact.Marker
+			if !secret {
+				clean = redact.String(v)
+			}
+			if clean == v {
+				continue
+			}
+			if out == nil {
+				out = h.Clone()
+			}
+			out[k][i] = clean
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
