@@ -73,9 +73,9 @@ type Result struct {
 	// CutMedian and CutMax the times from connect to that close.
 	Cut                       int
 	CutMin, CutMedian, CutMax time.Duration
-	Held              int // slow connections still open after Hold
-	Valid             bool
-	Invalid           string
+	Held                      int // slow connections still open after Hold
+	Valid                     bool
+	Invalid                   string
 }
 
 // Run runs the scenario.
