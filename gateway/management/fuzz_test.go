@@ -53,6 +53,10 @@ func signedWire(t *testing.T, method, path, query string, body []byte) (*http.Re
 // Property: no panic; each request is answered within fuzzing.Deadline;
 // a correctly signed request is never refused as unauthenticated (403);
 // and the management API never answers 5xx: bad paths, patches, dates and
+
+// callBudget bounds what one management call may allocate.
+var callBudget = fuzzing.Budget{Fixed: 8 << 20, PerByte: 256}
+
 // ids get 4xx.
 func FuzzManagement(f *testing.F) {
 	for _, s := range []struct{ method, path, query, body string }{
@@ -94,7 +98,9 @@ func FuzzManagement(f *testing.F) {
 		}
 		defer gw.Close()
 		rec := httptest.NewRecorder()
-		fuzzing.Within(t, fuzzing.Deadline, "the management API", func() { gw.Management().ServeHTTP(rec, req) })
+		// One call allocates in proportion to what it was sent (the body is
+		// at most 1 MiB), not more.
+		fuzzing.WithinBudget(t, fuzzing.Deadline, callBudget, len(method)+len(path)+len(query)+len(body), "the management API", func() { gw.Management().ServeHTTP(rec, req) })
 		if rec.Code == http.StatusForbidden {
 			t.Fatalf("%s %s?%s: a correctly signed request was refused: %s %s", method, path, query, rec.Header().Get("X-Amzn-ErrorType"), rec.Body)
 		}

@@ -90,6 +90,11 @@ func FuzzLoad(f *testing.F) {
 // one JSON value (json.Valid), otherwise it goes to $default; evaluation
 // is deterministic; and the key is bounded by the expression's literal
 // text plus, per JSON path in it, the message re-encoded (at most 6 bytes
+
+// selectionBudget bounds what selecting one message's route may allocate:
+// a JSON decode of the message and the key, in proportion to their size.
+var selectionBudget = fuzzing.Budget{Fixed: 1 << 20, PerByte: 512}
+
 // per message byte, as json.Marshal escapes <, > and & as \u00XX).
 func FuzzRouteSelection(f *testing.F) {
 	f.Add("$request.body.action", []byte(`{"action":"echo","data":"hi"}`))
@@ -101,7 +106,7 @@ func FuzzRouteSelection(f *testing.F) {
 		var err error
 		var key1, key2 string
 		var ok1, ok2 bool
-		fuzzing.Within(t, fuzzing.Deadline, "parse and eval", func() {
+		fuzzing.WithinBudget(t, fuzzing.Deadline, selectionBudget, len(expr)+len(msg), "parse and eval", func() {
 			if e, err = parseSelectionExpr(expr); err != nil {
 				return
 			}
