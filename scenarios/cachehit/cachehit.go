@@ -108,15 +108,14 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 	if err != nil {
 		return nil, err
 	}
-	atk := scenarios.NewAttacker()
 	var all, hits, misses vegeta.Metrics
 	seen := map[string]map[string]bool{} // key URL -> invocation ids
 	transportErrors, other := 0, 0
-	for r := range atk.Attack(tr, vegeta.Rate{Freq: o.Rate, Per: time.Second}, o.Duration, run) {
+	err = scenarios.Attack(ctx, tr, o.Rate, o.Duration, run, func(r *vegeta.Result) error {
 		all.Add(r)
 		if enc != nil {
 			if err := enc.Encode(r); err != nil {
-				atk.Stop()
+				return err
 			}
 		}
 		id := r.Headers.Get(backend.HeaderInvocationID)
@@ -138,9 +137,10 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 				misses.Add(r)
 			}
 		}
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	all.Close()
 	hits.Close()

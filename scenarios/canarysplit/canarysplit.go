@@ -59,7 +59,6 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	if o.Raw != nil {
 		enc = scenarios.NewRawEncoder(o.Raw)
 	}
-	atk := scenarios.NewAttacker()
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: o.URL})
 	start := time.Now()
 	var (
@@ -86,17 +85,18 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	}()
 	var all vegeta.Metrics
 	var results []*vegeta.Result
-	for r := range atk.Attack(tr, vegeta.Rate{Freq: o.Rate, Per: time.Second}, o.Duration, "canary") {
+	attackErr := scenarios.Attack(ctx, tr, o.Rate, o.Duration, "canary", func(r *vegeta.Result) error {
 		all.Add(r)
 		results = append(results, r)
 		if enc != nil {
-			_ = enc.Encode(r)
+			return enc.Encode(r)
 		}
-	}
+		return nil
+	})
 	wg.Wait()
 	all.Close()
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
+	if attackErr != nil {
+		return nil, attackErr
 	}
 	if promoteErr != nil {
 		return nil, fmt.Errorf("promotion: %w", promoteErr)

@@ -128,14 +128,20 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		return nil
 	}
 	var m vegeta.Metrics
-	atk := scenarios.NewAttacker()
-	for r := range atk.Attack(targeter, vegeta.Rate{Freq: o.Rate, Per: time.Second}, o.Duration, "wsload") {
+	attackErr := scenarios.Attack(ctx, targeter, o.Rate, o.Duration, "wsload", func(r *vegeta.Result) error {
 		m.Add(r)
 		if enc != nil {
-			_ = enc.Encode(r)
+			return enc.Encode(r)
 		}
-	}
+		return nil
+	})
 	m.Close()
+	if attackErr != nil {
+		closeAll(clients) // readers stop before lat closes
+		close(in.lat)
+		<-collectDone
+		return nil, attackErr
+	}
 	posted := int(seq.Load())
 	accepted := int(m.StatusCodes["200"])
 
