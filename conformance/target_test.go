@@ -47,8 +47,10 @@ func TestChecksBuildClientsWithNewClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(src), "http.Client{") {
-			t.Errorf("%s builds an http.Client itself; use conformance.NewClient, which never follows redirects", f)
+		for _, hand := range []string{"http.Client{", "new(http.Client)", "http.DefaultClient", "http.Get(", "http.Post("} {
+			if strings.Contains(string(src), hand) {
+				t.Errorf("%s uses %s; use conformance.NewClient (or the target's client), which never follows redirects", f, hand)
+			}
 		}
 	}
 }

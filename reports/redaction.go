@@ -11,7 +11,7 @@ import (
 // credentials, and the target URL may carry a password. Build the report,
 // then Redact it once: JSON, JUnit, Markdown, HTML and the terminal
 // summary are all derived from it. Map keys (status codes, measurement
-// names) are left as they are.
+// names) are left as they are; map values are redacted.
 func (r *Report) Redact() { redactStrings(reflect.ValueOf(r).Elem()) }
 
 // redactStrings walks v and redacts every settable string in it, so that a
@@ -35,6 +35,14 @@ func redactStrings(v reflect.Value) {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
 			redactStrings(v.Elem())
+		}
+	case reflect.Map:
+		// Map values cannot be set in place: redact a copy and store it.
+		for _, k := range v.MapKeys() {
+			cp := reflect.New(v.Type().Elem()).Elem()
+			cp.Set(v.MapIndex(k))
+			redactStrings(cp)
+			v.SetMapIndex(k, cp)
 		}
 	}
 }

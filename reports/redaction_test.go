@@ -3,6 +3,7 @@ package reports
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,26 @@ func TestRedactCoversEveryFormat(t *testing.T) {
 	}
 	if got := r.Scenarios[len(r.Scenarios)-1].Phases[0].Reason; got != "X-Api-Key: REDACTED" {
 		t.Errorf("phase reason = %q", got)
+	}
+}
+
+// Strings in map values are redacted too (a later field may be one), and
+// the walk leaves other values alone.
+func TestRedactReachesMapValues(t *testing.T) {
+	v := struct {
+		Labels map[string]string
+		Nested map[string]struct{ Reason string }
+		Counts map[string]int
+	}{
+		Labels: map[string]string{"target": "http://user:s3cretPassw0rd@127.0.0.1:8080"},
+		Nested: map[string]struct{ Reason string }{"a": {Reason: "x-api-key: k3yValue0123456789"}},
+		Counts: map[string]int{"200": 3},
+	}
+	redactStrings(reflect.ValueOf(&v).Elem())
+	if strings.Contains(v.Labels["target"], "s3cretPassw0rd") || strings.Contains(v.Nested["a"].Reason, "k3yValue0123456789") {
+		t.Fatalf("map values kept secrets: %+v", v)
+	}
+	if v.Counts["200"] != 3 {
+		t.Fatalf("counts changed: %v", v.Counts)
 	}
 }

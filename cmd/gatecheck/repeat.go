@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,8 +58,10 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 		if *filter != "" {
 			runArgs = append(runArgs, "--label-filter", *filter)
 		}
+		_ = os.RemoveAll(dir) // a report left from an earlier repeat must not be read as this run's
 		cmd := exec.CommandContext(ctx, self, runArgs...)
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		var errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &errOut
 		err := cmd.Run()
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "gatecheck repeat: interrupted after %d runs\n", i-1)
@@ -78,6 +82,9 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 		rep, rerr := reports.ReadJSON(filepath.Join(dir, "report.json"))
 		if rerr != nil {
 			line += " (no report: " + rerr.Error() + ")"
+			if last := lastLine(errOut.String()); last != "" {
+				line += "\n  " + last
+			}
 			specFailures["(no report) exit "+strconv.Itoa(exit.ExitCode())]++
 		} else {
 			for _, s := range rep.Specs {
@@ -86,7 +93,8 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 				}
 				key := fmt.Sprintf("%s %s: %s", s.Area, s.Name, s.Verdict)
 				specFailures[key]++
-				line += "\n  " + key + ": " + firstLine(s.Reason)
+				reason, _, _ := strings.Cut(s.Reason, "\n")
+				line += "\n  " + key + ": " + reason
 			}
 		}
 		fmt.Fprintf(stdout, "%s; reports kept in %s\n", line, dir)
@@ -101,11 +109,11 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func firstLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
+// lastLine is the last non-empty line of s (a child's final error).
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
 	}
 	return s
 }

@@ -45,9 +45,9 @@ func needsNormalizing(p string) bool {
 }
 
 // normalizePath resolves the dot segments of the escaped path p, keeping
-// every other segment's own escaping (a Lambda proxy event's path keeps
-// the client's percent-encoding). ok is false for a path with an invalid
-// escape or a segment that hides a dot segment behind an encoded separator.
+// every other segment's own escaping as the client sent it. ok is false
+// for a path with an invalid escape or a segment that hides a dot segment
+// behind an encoded separator.
 func normalizePath(p string) (normalized string, ok bool) {
 	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	out := make([]string, 0, len(segs))
