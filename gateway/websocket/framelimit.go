@@ -38,21 +38,15 @@ type frameLimitConn struct {
 	closeReceived  bool     // a whole close frame has passed
 	exceeded       bool     // a frame over max was announced
 	malformedClose bool     // a close frame with a one-byte body was announced
+	failed         error    // the first bad header's error: reads fail with it
 }
 
 func newFrameLimitConn(c net.Conn, max int) *frameLimitConn {
 	return &frameLimitConn{Conn: c, max: uint64(max)}
 }
 
-func (f *frameLimitConn) failure() error {
-	switch {
-	case f.exceeded:
-		return errFrameTooLarge
-	case f.malformedClose:
-		return errMalformedClose
-	}
-	return nil
-}
+// failure is the error of the first bad header seen, nil while none.
+func (f *frameLimitConn) failure() error { return f.failed }
 
 func (f *frameLimitConn) Read(p []byte) (int, error) {
 	if err := f.failure(); err != nil {
@@ -122,11 +116,20 @@ func (f *frameLimitConn) scan(b []byte) (cut int) {
 		if length > f.max {
 			f.exceeded = true
 		}
-		if f.inClose && length == 1 {
+		oneByteClose := f.inClose && length == 1
+		if oneByteClose {
 			f.malformedClose, f.inClose = true, false // not a close the gateway may wait for
 		}
 		if f.inClose && length == 0 {
 			f.closeReceived = true
+		}
+		if f.failed == nil {
+			switch {
+			case length > f.max:
+				f.failed = errFrameTooLarge
+			case oneByteClose:
+				f.failed = errMalformedClose
+			}
 		}
 		if !bad && f.failure() != nil {
 			bad, cut = true, start
