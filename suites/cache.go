@@ -357,7 +357,7 @@ func invalidationChecks() []conformance.Check {
 		},
 		{
 			Name: "CacheInvalidationUnauthorizedIgnoredWithHeader", Feature: FeatureCacheInvalidation, Section: "§5, §13.6",
-			Description: "By default (SUCCEED_WITH_RESPONSE_HEADER) an unauthorized max-age=0 is ignored: the cached response is served, with a warning header",
+			Description: "By default (SUCCEED_WITH_RESPONSE_HEADER) an unauthorized max-age=0 is ignored: the cached response is served, with a warning header (checked only when the profile names it: AWS's header is UNCONFIRMED)",
 			Needs:       need("cached"),
 			Test: func(t *conformance.T) {
 				gc := conformance.NewScope()
@@ -371,7 +371,7 @@ func invalidationChecks() []conformance.Check {
 		},
 		{
 			Name: "CacheInvalidationUnauthorizedFails", Feature: FeatureCacheInvalidation, Section: "§5",
-			Description: "With FAIL_WITH_403, an unauthorized max-age=0 gets 403 and the entry stays",
+			Description: "With FAIL_WITH_403, an unauthorized max-age=0 gets 403 and the entry stays (the body is UNCONFIRMED and not checked)",
 			Needs:       need("cached-strict"),
 			Test: func(t *conformance.T) {
 				gc := conformance.NewScope()

@@ -121,13 +121,20 @@ var _ = conformance.Register(conformance.Area{
 			Name:        "UnreachableBackendIntegrationFailure",
 			Feature:     FeatureGatewayResponses,
 			Section:     "§4, §9",
-			Description: "An HTTP integration whose backend refuses the connection gets INTEGRATION_FAILURE's documented 504, never a 2xx or a bare 500",
+			Description: "An HTTP integration whose backend refuses the connection gets INTEGRATION_FAILURE: its documented 504 (a 500, which AWS was recorded answering for a failing Lambda proxy integration, is graded NON-STRICT), a JSON gateway response, never a 2xx",
 			Needs:       []string{conformance.NeedRoute("unreachable")},
 			Test: func(t *conformance.T) {
 				resp := t.Get(t.Target.URL("unreachable"), nil)
-				t.Expect(resp.Status).To(Equal(http.StatusGatewayTimeout), "%s", resp)
 				_, ok := resp.Message()
 				t.Expect(ok).To(BeTrue(), "the body must be a JSON gateway response with a message: %s", resp)
+				if resp.Status == http.StatusInternalServerError {
+					// INTEGRATION_FAILURE's documented status is 504, yet an
+					// uncustomised failing integration was recorded answering
+					// 500 (spec §9, §13.12): not a failure.
+					t.NonStrict("INTEGRATION_FAILURE answered 500; its documented status is 504 (AWS was recorded answering 500 for a failing Lambda proxy integration)")
+					return
+				}
+				t.Expect(resp.Status).To(Equal(http.StatusGatewayTimeout), "%s", resp)
 			},
 		},
 		{

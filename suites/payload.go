@@ -60,6 +60,13 @@ func acceptedAtLimit(chunked bool) func(t *conformance.T) {
 		limit := maxPayload(t)
 		b, cl := body(limit, chunked)
 		resp := t.Do(conformance.Request{Method: http.MethodPost, URL: t.Target.URL("inspect"), Body: b, ContentLength: cl, Header: header("Content-Type", "application/octet-stream")})
+		if resp.Status == http.StatusRequestEntityTooLarge {
+			// Whether API Gateway's 10 MB limit takes a body of exactly
+			// 10,485,760 bytes is UNCONFIRMED (spec §14): a 413 here is not
+			// a failure.
+			t.NonStrict("a body of exactly the %d-byte limit got 413; whether the limit is inclusive is UNCONFIRMED on AWS", limit)
+			return
+		}
 		t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
 		doc, err := resp.Document()
 		t.Expect(err).NotTo(HaveOccurred())
@@ -87,7 +94,7 @@ var _ = conformance.Register(conformance.Area{
 			Name:        "PayloadAtLimitAccepted",
 			Feature:     FeaturePayloadLimit,
 			Section:     "§2",
-			Description: "A body of exactly the payload limit (10,485,760 bytes) reaches the backend whole",
+			Description: "A body of exactly the payload limit (10,485,760 bytes) reaches the backend whole (a 413 is graded NON-STRICT: whether the limit is inclusive is UNCONFIRMED)",
 			Needs:       []string{conformance.NeedRoute("inspect")},
 			Test:        acceptedAtLimit(false),
 		},
@@ -103,7 +110,7 @@ var _ = conformance.Register(conformance.Area{
 			Name:        "PayloadChunkedAtLimitAccepted",
 			Feature:     FeaturePayloadLimit,
 			Section:     "§2",
-			Description: "A chunked body of exactly the payload limit reaches the backend whole",
+			Description: "A chunked body of exactly the payload limit reaches the backend whole (a 413 is graded NON-STRICT: whether the limit is inclusive is UNCONFIRMED)",
 			Needs:       []string{conformance.NeedRoute("inspect")},
 			Test:        acceptedAtLimit(true),
 		},

@@ -359,7 +359,7 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "WebSocketConnectRejected", Feature: FeatureWebSocket, Section: "§8.2",
-			Description: "A $connect integration answering non-2xx rejects the handshake with that status; no connection is made",
+			Description: "A $connect integration answering non-2xx rejects the handshake: no connection is made (DOC); with the integration's own status, which only an emulator's parity notes report (OBS), so another 4xx/5xx is graded NON-STRICT",
 			Needs:       wsNeeds,
 			Test: func(t *conformance.T) {
 				h := http.Header{}
@@ -367,7 +367,11 @@ var _ = conformance.Register(conformance.Area{
 					h.Set("x-api-key", k)
 				}
 				for _, status := range []int{http.StatusForbidden, http.StatusUnauthorized} {
-					t.Expect(handshakeStatus(t, fmt.Sprintf("?reject=%d", status), h)).To(Equal(status), "handshake whose $connect integration answers %d", status)
+					got := handshakeStatus(t, fmt.Sprintf("?reject=%d", status), h)
+					t.Expect(got).To(BeNumerically(">=", 400), "handshake whose $connect integration answers %d: no connection may be made", status)
+					if got != status {
+						t.NonStrict("the handshake was rejected with %d where the $connect integration answered %d (AWS passing the status through is OBS only)", got, status)
+					}
 				}
 			},
 		},
