@@ -616,8 +616,8 @@ paths:
 	if v := res.Methods["POST"].Validator; v == nil || v.Name != "all" || !v.ValidateRequestBody {
 		t.Errorf("POST validator = %+v, want all", v)
 	}
-	if res.Methods["POST"].BodySchema == nil {
-		t.Error("POST BodySchema not loaded")
+	if res.Methods["POST"].RequestModel("application/json") == nil {
+		t.Error("POST application/json request model not loaded")
 	}
 	if v := res.Methods["GET"].Validator; v == nil || v.Name != "params" || v.ValidateRequestBody {
 		t.Errorf("GET validator = %+v, want the API default params", v)
