@@ -85,8 +85,8 @@ func Load(name string, data []byte) (*API, error) {
 	if raw, ok := doc.Extensions[extRequestValidator]; ok {
 		defaultValidator = lookupValidator(raw, validators, extRequestValidator, &p)
 	}
-	if raw, ok := doc.Extensions[extBinaryMediaTypes]; ok {
-		decodeExt(raw, &api.BinaryMediaTypes, extBinaryMediaTypes, &p)
+	if raw, ok := doc.Extensions[extBinaryMediaTypes]; ok && decodeExt(raw, &api.BinaryMediaTypes, extBinaryMediaTypes, &p) {
+		checkBinaryMediaTypes(api.BinaryMediaTypes, &p)
 	}
 	if raw, ok := doc.Extensions[extAPIKeySource]; ok {
 		var s string
@@ -357,7 +357,9 @@ func validateIntegration(in *Integration, field string, p *problems) {
 		if code, err := strconv.Atoi(r.StatusCode); err != nil || code < 100 || code > 599 {
 			p.addf(rf+".statusCode", "%q is not an HTTP status code (100–599)", r.StatusCode)
 		}
+		checkContentHandling(r.ContentHandling, rf+".contentHandling", p)
 	}
+	checkContentHandling(in.ContentHandling, field+".contentHandling", p)
 	in.selection = in.compileSelection()
 	for _, target := range sortedKeys(in.RequestParameters) {
 		source := in.RequestParameters[target]

@@ -150,3 +150,36 @@ paths:
 		})
 	}
 }
+
+func TestLoadPayloadEncodingProblems(t *testing.T) {
+	doc := `openapi: 3.0.1
+info: {title: t, version: "1"}
+x-amazon-apigateway-binary-media-types: ["image/*", "*/*", "application/octet-stream", "png", "image/", "a/b/c"]
+paths:
+  /a:
+    get:
+      responses: {"200": {description: OK}}
+      x-amazon-apigateway-integration:
+        type: mock
+        contentHandling: CONVERT_TO_BLOB
+        responses:
+          default: {statusCode: "200", contentHandling: convert_to_text}
+`
+	_, err := restapi.Load("api.yaml", []byte(doc))
+	ce := configError(t, err, "api.yaml")
+	all := strings.Join(ce.Problems, "\n")
+	for _, want := range []string{
+		`x-amazon-apigateway-binary-media-types: "png" is not a media type`,
+		`x-amazon-apigateway-binary-media-types: "image/" is not a media type`,
+		`x-amazon-apigateway-binary-media-types: "a/b/c" is not a media type`,
+		`paths./a.get.x-amazon-apigateway-integration.contentHandling: "CONVERT_TO_BLOB" is not a content handling`,
+		`paths./a.get.x-amazon-apigateway-integration.responses.default.contentHandling: "convert_to_text" is not a content handling`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems do not include %q:\n%s", want, all)
+		}
+	}
+	if len(ce.Problems) != 5 {
+		t.Errorf("%d problems, want 5 (the valid media types are not reported):\n%s", len(ce.Problems), all)
+	}
+}
