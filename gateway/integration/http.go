@@ -205,6 +205,10 @@ func responseHeaders(in http.Header) http.Header {
 // requestBody applies the request template for the request's content type
 // under the passthrough behaviour (DG: WHEN_NO_MATCH is the default).
 func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (string, error) {
+	env, err := requestPayload(env, r, in) // binary.go: contentHandling, binary media types
+	if err != nil {
+		return "", err
+	}
 	ct := r.Header.Get("Content-Type")
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = strings.TrimSpace(ct[:i])
@@ -248,6 +252,11 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 				out.Set(name, v)
 			}
 		}
+	}
+	if err := responsePayload(env.Ctx, env.Request, chosen, res); err != nil { // binary.go
+		res.body.Reset()
+		bufPool.Put(res.body)
+		return nil, err
 	}
 	if tmpl, ok := chosen.ResponseTemplates[request.DefaultMediaType]; ok {
 		ctx := *env.Ctx

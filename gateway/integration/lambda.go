@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
 	"github.com/gatecheck/gatecheck/gateway/mapping"
@@ -94,13 +92,11 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 		return nil, fail(gatewayresponse.LambdaProxyMalformed, err)
 	}
 	// The function's headers are cleaned and remapped like a backend's.
-	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header), body: newBuffer([]byte(pr.Body))}
-	if pr.IsBase64Encoded && binaryAccepted(c.API, r) {
-		if dec, err := base64.StdEncoding.DecodeString(pr.Body); err == nil {
-			out.body.Reset()
-			out.body.Write(dec)
-		}
+	body, err := lambdaResultBody(c.API, r, pr) // binary.go
+	if err != nil {
+		return nil, err
 	}
+	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header), body: newBuffer(body)}
 	out.header[request.HeaderTraceID] = []string{c.TraceID}
 	return out, nil
 }
@@ -139,11 +135,7 @@ func newEvent(r *http.Request, c *request.Context) *proxyEvent {
 	}
 	if c.Body != nil {
 		var body string
-		if utf8.Valid(c.Body) {
-			body = string(c.Body)
-		} else {
-			body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(c.Body), true
-		}
+		body, ev.IsBase64Encoded = lambdaEventBody(c.API, r, c.Body) // binary.go
 		ev.Body = &body
 	}
 	return ev
@@ -280,20 +272,4 @@ func scalar(v any) (string, error) {
 		return strconv.FormatBool(t), nil
 	}
 	return "", fmt.Errorf("value is a %T, not a string", v)
-}
-
-// binaryAccepted reports whether the API's binary media types cover the
-// request's Accept type, in which case a base64 body is decoded.
-func binaryAccepted(api *restapi.API, r *http.Request) bool {
-	if api == nil || len(api.BinaryMediaTypes) == 0 {
-		return false
-	}
-	accept, _, _ := strings.Cut(r.Header.Get("Accept"), ",")
-	accept = strings.TrimSpace(accept)
-	for _, t := range api.BinaryMediaTypes {
-		if t == "*/*" || t == accept {
-			return true
-		}
-	}
-	return false
 }

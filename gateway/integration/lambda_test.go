@@ -192,16 +192,40 @@ func TestLambdaProxyEventEmptyParts(t *testing.T) {
 	}
 }
 
+// TestLambdaProxyBinaryRequestBody: the event's body is base64 with
+// isBase64Encoded true when the request's Content-Type is a binary media
+// type of the API, and text otherwise, whatever the bytes (DOC, evidence
+// topic 6).
 func TestLambdaProxyBinaryRequestBody(t *testing.T) {
 	h, calls := lambdaHarness(t, result(`{"statusCode":200}`))
-	c := h.ctx(restapi.Integration{Type: restapi.AWSProxy, HTTPMethod: "POST", URI: lambdaURI}, "/lambda", nil)
-	c.StageVariables = map[string]string{"fn": "f"}
-	c.Body = []byte{0xff, 0xfe, 0x00, 0x01}
-	h.serve(httptest.NewRequest("POST", "/test/lambda", nil), c)
-	ev := receive(t, calls, "Lambda invocation").event
-	if ev.Body == nil || *ev.Body != base64.StdEncoding.EncodeToString(c.Body) || !ev.IsBase64Encoded {
-		t.Errorf("binary body = %v, base64 %v", ev.Body, ev.IsBase64Encoded)
+	h.api.BinaryMediaTypes = []string{"image/*"}
+	raw := []byte{0xff, 0xfe, 0x00, 0x01}
+	for _, tc := range []struct {
+		contentType string
+		body        string
+		base64      bool
+	}{
+		{"image/png", base64.StdEncoding.EncodeToString(raw), true},
+		{"application/octet-stream", "\uFFFD\uFFFD\x00\x01", false}, // text: bytes that are not UTF-8 become U+FFFD
+	} {
+		c := h.ctx(restapi.Integration{Type: restapi.AWSProxy, HTTPMethod: "POST", URI: lambdaURI}, "/lambda", nil)
+		c.StageVariables = map[string]string{"fn": "f"}
+		c.Body = raw
+		req := httptest.NewRequest("POST", "/test/lambda", nil)
+		req.Header.Set("Content-Type", tc.contentType)
+		h.serve(req, c)
+		ev := receive(t, calls, "Lambda invocation").event
+		if ev.Body == nil || *ev.Body != tc.body || ev.IsBase64Encoded != tc.base64 {
+			t.Errorf("%s: body = %q, base64 %v; want %q, %v", tc.contentType, deref(ev.Body), ev.IsBase64Encoded, tc.body, tc.base64)
+		}
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }
 
 func TestLambdaProxyResults(t *testing.T) {

@@ -51,9 +51,13 @@ func LoadFile(path string) (*API, error) {
 // Load parses and validates a REST API definition; name is used in errors.
 func Load(name string, data []byte) (*API, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	doc, err := loader.LoadFromData(rewriteModelRefs(data))
 	if err != nil {
-		return nil, &ConfigError{File: name, Problems: []string{"not a valid OpenAPI 3 document: " + err.Error() + " (fix: the file must be OpenAPI 3.0 YAML or JSON with an `openapi: 3.0.x` field)"}}
+		fix := "the file must be OpenAPI 3.0 YAML or JSON with an `openapi: 3.0.x` field"
+		if strings.Contains(err.Error(), "failed to resolve") {
+			fix = "define what the $ref names; a model URL https://apigateway.amazonaws.com/restapis/{api-id}/models/X names components.schemas.X"
+		}
+		return nil, &ConfigError{File: name, Problems: []string{"not a valid OpenAPI 3 document: " + err.Error() + " (fix: " + fix + ")"}}
 	}
 	var p problems
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
@@ -81,8 +85,8 @@ func Load(name string, data []byte) (*API, error) {
 	if raw, ok := doc.Extensions[extRequestValidator]; ok {
 		defaultValidator = lookupValidator(raw, validators, extRequestValidator, &p)
 	}
-	if raw, ok := doc.Extensions[extBinaryMediaTypes]; ok {
-		decodeExt(raw, &api.BinaryMediaTypes, extBinaryMediaTypes, &p)
+	if raw, ok := doc.Extensions[extBinaryMediaTypes]; ok && decodeExt(raw, &api.BinaryMediaTypes, extBinaryMediaTypes, &p) {
+		checkBinaryMediaTypes(api.BinaryMediaTypes, &p)
 	}
 	if raw, ok := doc.Extensions[extAPIKeySource]; ok {
 		var s string
@@ -116,6 +120,8 @@ func Load(name string, data []byte) (*API, error) {
 				b, _ := json.Marshal(raw)
 				if err := op.UnmarshalJSON(b); err != nil {
 					p.addf(field+"."+extAnyMethod, "not an operation object: %v", err)
+				} else if err := resolveOperationRefs(loader, doc, path, op); err != nil {
+					p.addf(field+"."+extAnyMethod, "a reference does not resolve: %v (fix: define what it names under components)", err)
 				} else {
 					res.Methods[AnyMethod] = loadMethod(path, AnyMethod, op, field+"."+extAnyMethod, validators, defaultValidator, apiKeySchemes, doc, &p)
 				}
@@ -146,7 +152,9 @@ func validateOpenAPI(doc *openapi3.T) error {
 			vdoc.Paths.Set(strings.ReplaceAll(path, "+}", "}"), item)
 		}
 	}
-	return vdoc.Validate(context.Background(), openapi3.DisableExamplesValidation())
+	return withoutNullTypes(doc, func() error {
+		return vdoc.Validate(context.Background(), openapi3.DisableExamplesValidation())
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -265,11 +273,7 @@ func loadMethod(path, verb string, op *openapi3.Operation, field string, validat
 	if raw, ok := op.Extensions[extRequestValidator]; ok {
 		m.Validator = lookupValidator(raw, validators, field+"."+extRequestValidator, p)
 	}
-	if op.RequestBody != nil && op.RequestBody.Value != nil {
-		if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			m.BodySchema = mt.Schema.Value
-		}
-	}
+	m.RequestModels = requestModels(op, field, p)
 	if op.Security != nil {
 		for _, req := range *op.Security {
 			for name := range req {
@@ -353,7 +357,9 @@ func validateIntegration(in *Integration, field string, p *problems) {
 		if code, err := strconv.Atoi(r.StatusCode); err != nil || code < 100 || code > 599 {
 			p.addf(rf+".statusCode", "%q is not an HTTP status code (100–599)", r.StatusCode)
 		}
+		checkContentHandling(r.ContentHandling, rf+".contentHandling", p)
 	}
+	checkContentHandling(in.ContentHandling, field+".contentHandling", p)
 	in.selection = in.compileSelection()
 	for _, target := range sortedKeys(in.RequestParameters) {
 		source := in.RequestParameters[target]

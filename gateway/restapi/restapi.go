@@ -57,9 +57,10 @@ type Method struct {
 	// when Validator.ValidateRequestParameters is set (as in API Gateway).
 	Parameters []Parameter
 	Validator  *RequestValidator // nil: no request validation
-	// BodySchema is the schema of the application/json request body,
-	// enforced when Validator.ValidateRequestBody.
-	BodySchema     *openapi3.Schema
+	// RequestModels are the request body schemas by lower-case content
+	// type ("$default" for any other), enforced when
+	// Validator.ValidateRequestBody; see RequestModel.
+	RequestModels  map[string]*openapi3.Schema
 	APIKeyRequired bool
 }
 

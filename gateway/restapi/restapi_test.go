@@ -71,10 +71,19 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		paths = append(paths, r.Path)
 		byPath[r.Path] = r
 	}
-	wantPaths := []string{"/bytes/{n}", "/cached", "/cached-encrypted", "/cached-items/{id}", "/cached-keyed", "/cached-large", "/cached-limit", "/cached-open", "/cached-short", "/cached-silent", "/cached-strict", "/cached-ttl0",
+	wantPaths := []string{"/binary/bytes/{n}", "/binary/decode", "/binary/echo", "/binary/lambda", "/binary/to-binary", "/binary/to-text", "/bytes/{n}", "/cached", "/cached-encrypted", "/cached-items/{id}", "/cached-keyed", "/cached-large", "/cached-limit", "/cached-open", "/cached-short", "/cached-silent", "/cached-strict", "/cached-ttl0",
 		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
 	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
 		t.Errorf("resources = %v, want %v (sorted)", paths, wantPaths)
+	}
+	if strings.Join(api.BinaryMediaTypes, " ") != "application/octet-stream image/*" {
+		t.Errorf("BinaryMediaTypes = %q", api.BinaryMediaTypes)
+	}
+	if in := byPath["/binary/to-text"].Methods["POST"].Integration; in.ContentHandling != "CONVERT_TO_TEXT" {
+		t.Errorf("/binary/to-text contentHandling = %q", in.ContentHandling)
+	}
+	if r, _ := byPath["/binary/decode"].Methods["POST"].Integration.ResponseFor("200"); r == nil || r.ContentHandling != "CONVERT_TO_BINARY" {
+		t.Errorf("/binary/decode integration response = %+v", r)
 	}
 
 	// ANY method, http_proxy with a stage-variable URI and default timeout.
@@ -616,8 +625,8 @@ paths:
 	if v := res.Methods["POST"].Validator; v == nil || v.Name != "all" || !v.ValidateRequestBody {
 		t.Errorf("POST validator = %+v, want all", v)
 	}
-	if res.Methods["POST"].BodySchema == nil {
-		t.Error("POST BodySchema not loaded")
+	if res.Methods["POST"].RequestModel("application/json") == nil {
+		t.Error("POST application/json request model not loaded")
 	}
 	if v := res.Methods["GET"].Validator; v == nil || v.Name != "params" || v.ValidateRequestBody {
 		t.Errorf("GET validator = %+v, want the API default params", v)

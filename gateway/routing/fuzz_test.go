@@ -56,7 +56,8 @@ func referenceRouter(f *testing.F, got *routed) http.Handler {
 // stage, path or method); a routed one went to the stage its first
 // segment names, to a method declared for the request's method (or ANY),
 // and its path parameters re-join to the requested path: putting them into
-// the resource's template gives back the decoded segments after the stage.
+// the resource's template gives back the decoded, non-empty segments after
+// the stage (empty segments do not count for matching, as on AWS).
 // (Whether a greedy parameter may hold a ".." segment is not checked here.)
 func FuzzRoute(f *testing.F) {
 	for _, s := range []struct{ method, target string }{
@@ -109,20 +110,27 @@ func FuzzRoute(f *testing.F) {
 	})
 }
 
-// decodedSegments splits an escaped path into its segments, each decoded
-// (left as written if it does not decode), without a trailing empty one.
+// decodedSegments splits an escaped path into the stage segment and the
+// non-empty segments after it, each decoded (left as written if it does not
+// decode).
 func decodedSegments(escaped string) []string {
-	p := strings.TrimSuffix(strings.TrimPrefix(escaped, "/"), "/")
+	p := strings.TrimPrefix(escaped, "/")
 	if p == "" {
 		return nil
 	}
 	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		if d, err := url.PathUnescape(s); err == nil {
-			segs[i] = d
+	kept := segs[:1]
+	for _, s := range segs[1:] {
+		if s != "" {
+			kept = append(kept, s)
 		}
 	}
-	return segs
+	for i, s := range kept {
+		if d, err := url.PathUnescape(s); err == nil {
+			kept[i] = d
+		}
+	}
+	return kept
 }
 
 // rejoin fills a resource template's variables with params.

@@ -71,7 +71,7 @@ var precedenceAPI = map[string][]string{
 	"/{x}/b/d":           {"GET"},
 	"/mixed/{id}":        {"GET"},
 	"/mixed/{id}/leaf":   {"GET"},
-	"/mixed/{rest+}":     {"GET"},
+	"/mixed/{rest+}":     {"GET", "PUT"},
 	"/both":              {"GET", restapi.AnyMethod},
 	"/deep/{a}/{b}/{c+}": {"GET"},
 }
@@ -105,7 +105,15 @@ func TestRouteMatching(t *testing.T) {
 		{"GET", "/test", "/", "GET", map[string]string{}},
 		{"GET", "/test/items/", "/items", "GET", map[string]string{}}, // trailing slash
 		{"GET", "/test/items/42/", "/items/{id}", "GET", map[string]string{"id": "42"}},
-		{"GET", "/test/items//parts", "", "", nil}, // an empty segment is not a variable value
+		{"GET", "/test/items//parts", "/items/{id}", "GET", map[string]string{"id": "parts"}}, // empty segments do not count (GET //hardcoded routes to /hardcoded, AWS-REC)
+		{"GET", "/test//items", "/items", "GET", map[string]string{}},
+		{"GET", "/test//items//", "/items", "GET", map[string]string{}},
+		{"GET", "/test//", "/", "GET", map[string]string{}},
+		{"GET", "/test/files//a//b/", "/files/{proxy+}", restapi.AnyMethod, map[string]string{"proxy": "a/b"}},
+		{"DELETE", "/test/items/special", "/items/{id}", "DELETE", map[string]string{"id": "special"}}, // the literal lacks DELETE: its variable sibling serves it
+		{"PUT", "/test/mixed/1", "/mixed/{rest+}", "PUT", map[string]string{"rest": "1"}},              // the variable lacks PUT: the greedy sibling serves it
+		{"PUT", "/test/mixed/1/leaf", "/mixed/{rest+}", "PUT", map[string]string{"rest": "1/leaf"}},
+		{"POST", "/test/mixed/1", "", "", nil}, // no sibling has POST
 		{"GET", "/test/items/hello%20world", "/items/{id}", "GET", map[string]string{"id": "hello world"}},
 		{"GET", "/test/items/a%2Fb", "/items/{id}", "GET", map[string]string{"id": "a/b"}}, // an encoded slash stays in its segment
 		{"GET", "/test/items/caf%C3%A9", "/items/{id}", "GET", map[string]string{"id": "café"}},
@@ -145,6 +153,73 @@ func TestRouteMatching(t *testing.T) {
 			}
 			if !maps.Equal(got.params, tc.params) {
 				t.Errorf("params = %v, want %v", got.params, tc.params)
+			}
+		})
+	}
+}
+
+// TestRouteMethodFallsBackToSibling: API Gateway routes on the (resource,
+// method) pair, so a method a specific resource lacks is served by a less
+// specific sibling that has it (evidence topic 7).
+func TestRouteMethodFallsBackToSibling(t *testing.T) {
+	// The example: a root greedy resource next to a literal one.
+	rootProxy := map[string][]string{
+		"/":           {"GET"},
+		"/{proxy+}":   {restapi.AnyMethod},
+		"/items":      {"GET"},
+		"/items/{id}": {"GET"},
+	}
+	// AWS-REC: LocalStack TestApigatewayRouting::
+	// test_routing_with_hardcoded_resource_sibling_order (validated
+	// 2024-02-24): /test POST, /test/any ANY, /{proxy+} OPTIONS only.
+	recorded := map[string][]string{
+		"/test":     {"POST"},
+		"/test/any": {restapi.AnyMethod},
+		"/{proxy+}": {"OPTIONS"},
+	}
+	for _, tc := range []struct {
+		name           string
+		api            map[string][]string
+		method, target string
+		resource       string // "" = 403
+		httpMethod     string
+		params         map[string]string
+	}{
+		{"literal has the method", rootProxy, "GET", "/test/items", "/items", "GET", map[string]string{}},
+		{"literal lacks the method", rootProxy, "POST", "/test/items", "/{proxy+}", restapi.AnyMethod, map[string]string{"proxy": "items"}},
+		{"OPTIONS like any method", rootProxy, "OPTIONS", "/test/items", "/{proxy+}", restapi.AnyMethod, map[string]string{"proxy": "items"}},
+		{"variable lacks the method", rootProxy, "DELETE", "/test/items/1", "/{proxy+}", restapi.AnyMethod, map[string]string{"proxy": "items/1"}},
+		{"variable has the method", rootProxy, "GET", "/test/items/1", "/items/{id}", "GET", map[string]string{"id": "1"}},
+		{"trailing slash", rootProxy, "POST", "/test/items/", "/{proxy+}", restapi.AnyMethod, map[string]string{"proxy": "items"}},
+		{"double slash", rootProxy, "GET", "/test//items", "/items", "GET", map[string]string{}},
+		{"unknown path", rootProxy, "GET", "/test/other/x", "/{proxy+}", restapi.AnyMethod, map[string]string{"proxy": "other/x"}},
+		{"root has only GET", rootProxy, "POST", "/test/", "", "", nil}, // a greedy variable needs a segment
+		{"root GET", rootProxy, "GET", "/test", "/", "GET", map[string]string{}},
+		{"recorded OPTIONS /test", recorded, "OPTIONS", "/test/test", "/{proxy+}", "OPTIONS", map[string]string{"proxy": "test"}},
+		{"recorded POST /test", recorded, "POST", "/test/test", "/test", "POST", map[string]string{}},
+		{"recorded OPTIONS /test/any", recorded, "OPTIONS", "/test/test/any", "/test/any", restapi.AnyMethod, map[string]string{}},
+		{"recorded GET /test/any", recorded, "GET", "/test/test/any", "/test/any", restapi.AnyMethod, map[string]string{}},
+		{"recorded GET /test", recorded, "GET", "/test/test", "", "", nil}, // no resource has GET or ANY for it
+		{"recorded OPTIONS elsewhere", recorded, "OPTIONS", "/test/a/b", "/{proxy+}", "OPTIONS", map[string]string{"proxy": "a/b"}},
+		{"recorded GET elsewhere", recorded, "GET", "/test/a", "", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got routed
+			h := router(t, tc.api, testStages, &got)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
+			if tc.resource == "" {
+				if got.called {
+					t.Fatalf("%s %s routed to %s %s, want 403", tc.method, tc.target, got.method, got.resource)
+				}
+				assertMissingAuthToken(t, rec)
+				return
+			}
+			if !got.called {
+				t.Fatalf("%s %s not routed: %d %s", tc.method, tc.target, rec.Code, rec.Body)
+			}
+			if got.resource != tc.resource || got.method != tc.httpMethod || !maps.Equal(got.params, tc.params) {
+				t.Errorf("%s %s routed to %s %s %v, want %s %s %v", tc.method, tc.target, got.method, got.resource, got.params, tc.httpMethod, tc.resource, tc.params)
 			}
 		})
 	}

@@ -25,12 +25,15 @@ func method(v *restapi.RequestValidator) *restapi.Method {
 			{In: "header", Name: "X-Token", Required: true},
 			{In: "query", Name: "optional"},
 		},
-		Validator:  v,
-		BodySchema: schema,
+		Validator:     v,
+		RequestModels: map[string]*openapi3.Schema{"application/json": schema},
 	}
 }
 
 func run(m *restapi.Method, target string, hdr map[string]string, params map[string]string, body string) (*httptest.ResponseRecorder, bool) {
+	if hdr == nil {
+		hdr = map[string]string{"Content-Type": "application/json"}
+	}
 	called := false
 	s := &validation.Stage{Responder: gatewayresponse.New(nil), Next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		called = true
@@ -71,7 +74,8 @@ func TestRequiredParameters(t *testing.T) {
 	if rec.Code != 400 || rec.Header()["x-amzn-ErrorType"][0] != "BadRequestException" {
 		t.Errorf("got %d %v", rec.Code, rec.Header())
 	}
-	if got := message(t, rec); got != "Missing required request parameters: [id, q1, X-Token]" {
+	// Ordered as AWS orders them: header, path, querystring (AWS-REC).
+	if got := message(t, rec); got != "Missing required request parameters: [X-Token, id, q1]" {
 		t.Errorf("message = %q", got)
 	}
 	rec, _ = run(m, "/test/items/1?q1=a", nil, map[string]string{"id": "1"}, "")
@@ -115,5 +119,51 @@ func TestRequestBody(t *testing.T) {
 		if !ok && (rec.Code != 400 || message(t, rec) != "Invalid request body") {
 			t.Errorf("body %q: %d %s", body, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestRequestBodyByContentType: the model for the request's content type
+// validates the body; "$default" covers any other; with neither the body
+// is not validated (DOC); no Content-Type is application/json (AWS-REC).
+func TestRequestBodyByContentType(t *testing.T) {
+	named := openapi3.NewObjectSchema().WithProperty("name", openapi3.NewStringSchema())
+	named.Required = []string{"name"}
+	counted := openapi3.NewObjectSchema().WithProperty("n", openapi3.NewIntegerSchema())
+	counted.Required = []string{"n"}
+	v := &restapi.RequestValidator{Name: "body", ValidateRequestBody: true}
+	jsonOnly := &restapi.Method{HTTPMethod: "POST", Validator: v, RequestModels: map[string]*openapi3.Schema{"application/json": named}}
+	withDefault := &restapi.Method{HTTPMethod: "POST", Validator: v, RequestModels: map[string]*openapi3.Schema{"application/json": named, "$default": counted}}
+	for _, tc := range []struct {
+		name        string
+		m           *restapi.Method
+		contentType string // "-" = none
+		body        string
+		pass        bool
+	}{
+		{"json model, valid", jsonOnly, "application/json", `{"name":"x"}`, true},
+		{"json model, invalid", jsonOnly, "application/json", `{"n":1}`, false},
+		{"json model with charset", jsonOnly, "application/json; charset=utf-8", `{"n":1}`, false},
+		{"media type case", jsonOnly, "Application/JSON", `{"n":1}`, false},
+		{"no Content-Type is application/json", jsonOnly, "-", `{"n":1}`, false},
+		{"no Content-Type, empty body", jsonOnly, "-", ``, false},
+		{"no matching model: not validated", jsonOnly, "text/plain", `not json at all`, true},
+		{"$default for another type, valid", withDefault, "text/plain", `{"n":1}`, true},
+		{"$default for another type, invalid", withDefault, "application/xml", `{"name":"x"}`, false},
+		{"$default for another type, not JSON", withDefault, "text/plain", `n=1`, false},
+		{"the type's own model wins over $default", withDefault, "application/json", `{"name":"x"}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hdr := map[string]string{}
+			if tc.contentType != "-" {
+				hdr["Content-Type"] = tc.contentType
+			}
+			rec, called := run(tc.m, "/test/x", hdr, nil, tc.body)
+			if called != tc.pass {
+				t.Fatalf("passed=%v, want %v (%d %s)", called, tc.pass, rec.Code, rec.Body)
+			}
+			if !tc.pass && (rec.Code != 400 || message(t, rec) != "Invalid request body") {
+				t.Errorf("%d %s, want 400 Invalid request body", rec.Code, rec.Body)
+			}
+		})
 	}
 }
