@@ -57,6 +57,9 @@ type eventIdentity struct {
 // its proxy result; a malformed result is a 502 (spec §9).
 func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
 	env := &mapping.Env{Request: r, Ctx: c}
+	if err := applyMappedHeaders(nil, in, env, restapi.AWSProxy); err != nil {
+		return nil, err // a forbidden header mapping fails even here (AWS-REC)
+	}
 	uri := env.Render(in.URI)
 	_, fn, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
 	fn = strings.TrimSuffix(fn, "/invocations")
@@ -94,7 +97,7 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 		return nil, fail(gatewayresponse.LambdaProxyMalformed, err)
 	}
 	// The function's headers are cleaned and remapped like a backend's.
-	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header), body: newBuffer([]byte(pr.Body))}
+	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header, proxyRules), body: newBuffer([]byte(pr.Body))}
 	if pr.IsBase64Encoded && binaryAccepted(c.API, r) {
 		if dec, err := base64.StdEncoding.DecodeString(pr.Body); err == nil {
 			out.body.Reset()
