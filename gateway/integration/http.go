@@ -17,7 +17,9 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/routing"
 )
 
-// hopHeaders are connection-level headers that never cross the gateway.
+// hopHeaders are connection-level headers that never cross the gateway
+// under their own name (some come back renamed x-amzn-Remapped-<name>, as
+// AWS does: headers.go).
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // isHopHeader reports a connection-level header by its canonical name.
