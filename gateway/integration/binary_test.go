@@ -170,8 +170,11 @@ func TestResponsePayloadConversion(t *testing.T) {
 				w.Header().Set("Content-Type", tc.payloadType)
 				_, _ = w.Write(tc.payload)
 			})
+			// A non-proxy response carries only mapped headers (AWS-REC):
+			// map the backend's Content-Type through.
 			in := restapi.Integration{Type: restapi.HTTP, HTTPMethod: "GET", URI: srv.URL + "/x",
-				Responses: map[string]restapi.IntegrationResponse{"default": {StatusCode: "200", ContentHandling: tc.handling}}}
+				Responses: map[string]restapi.IntegrationResponse{"default": {StatusCode: "200", ContentHandling: tc.handling,
+					ResponseParameters: map[string]string{"method.response.header.Content-Type": "integration.response.header.Content-Type"}}}}
 			req := httptest.NewRequest("GET", "/test/x", nil)
 			req.Header.Set("Accept", tc.accept)
 			rec := h.serve(req, h.ctx(in, "/x", nil))

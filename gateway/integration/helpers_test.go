@@ -90,6 +90,7 @@ func backend(t *testing.T, respond http.HandlerFunc) (*httptest.Server, <-chan s
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		ch <- seen{method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, requestURI: r.RequestURI, header: r.Header.Clone(), body: string(b)}
+		r.Body = io.NopCloser(strings.NewReader(string(b))) // respond may read it too
 		respond(w, r)
 	}))
 	t.Cleanup(srv.Close)

@@ -17,7 +17,9 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/routing"
 )
 
-// hopHeaders are connection-level headers that never cross the gateway.
+// hopHeaders are connection-level headers that never cross the gateway
+// under their own name (some come back renamed x-amzn-Remapped-<name>, as
+// AWS does: headers.go).
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // isHopHeader reports a connection-level header by its canonical name.
@@ -32,11 +34,6 @@ var isHopHeader = func() map[string]bool {
 	}
 	return m
 }()
-
-// remapped are backend response headers API Gateway renames to
-// x-amzn-Remapped-<name> so they cannot collide with its own (spec §9:
-// the backend's x-amzn-RequestId arrives as x-amzn-Remapped-x-amzn-RequestId).
-var remapped = map[string]bool{"X-Amzn-Requestid": true, "X-Amz-Apigw-Id": true, "Server": true, "Date": true, "Www-Authenticate": true, "Authorization": true}
 
 var pathVarRE = regexp.MustCompile(`\{([A-Za-z0-9_.-]+)\}`)
 
@@ -56,26 +53,30 @@ func (s *Stage) httpProxy(ctx context.Context, r *http.Request, c *request.Conte
 		return nil, fail(gatewayresponse.APIConfigurationError, err)
 	}
 	for k, v := range r.Header {
-		req.Header[k] = v
-	}
-	for _, h := range hopHeaders {
-		req.Header.Del(h)
+		if _, drop := droppedFromProxyRequest.lookup(k); !drop {
+			req.Header[k] = v
+		}
 	}
 	if strings.HasPrefix(req.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
 		req.Header.Del("Authorization") // SigV4 headers are dropped before the backend (spec §9)
 	}
-	s.commonHeaders(req, r, c, in, env)
+	if err := applyMappedHeaders(req, in, env, restapi.HTTPProxy); err != nil {
+		return nil, err
+	}
+	addGatewayHeaders(req.Header, c)
+	addForwardedHeaders(req.Header, r, c)
 	res, err := s.do(req)
 	if err != nil {
 		return nil, err
 	}
-	res.header = responseHeaders(res.header)
+	res.header = responseHeaders(res.header, proxyRules)
 	return res, nil
 }
 
 // httpCustom is the non-proxy HTTP integration: only mapped parameters reach
-// the backend, the body goes through the request templates, and the response
-// goes through the integration responses.
+// the backend (client headers are not forwarded, AWS-REC), the body goes
+// through the request templates, and the response goes through the
+// integration responses.
 func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
 	env := &mapping.Env{Request: r, Ctx: c}
 	body, err := requestBody(in, env, r)
@@ -94,33 +95,24 @@ func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Cont
 	if err != nil {
 		return nil, fail(gatewayresponse.APIConfigurationError, err)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && hasBody(r.Method) {
 		req.Header.Set("Content-Type", ct)
 	}
-	s.commonHeaders(req, r, c, in, env)
+	if err := applyMappedHeaders(req, in, env, restapi.HTTP); err != nil {
+		return nil, err
+	}
+	addGatewayHeaders(req.Header, c)
 	res, err := s.do(req)
 	if err != nil {
 		return nil, err
 	}
-	return mapResponse(in, env, res, strconv.Itoa(res.status))
-}
-
-func (s *Stage) commonHeaders(req, r *http.Request, c *request.Context, in *restapi.Integration, env *mapping.Env) {
-	req.Header.Set(request.HeaderTraceID, c.TraceID)
-	if c.SourceIP != "" {
-		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
-			req.Header.Set("X-Forwarded-For", prior+", "+c.SourceIP)
-		} else {
-			req.Header.Set("X-Forwarded-For", c.SourceIP)
-		}
+	out, err := mapResponse(in, env, res, strconv.Itoa(res.status))
+	if err != nil {
+		return nil, err
 	}
-	for target, src := range in.RequestParameters {
-		if name, ok := strings.CutPrefix(target, "integration.request.header."); ok {
-			if v, ok := env.Resolve(src); ok {
-				req.Header.Set(name, v)
-			}
-		}
-	}
+	// A non-proxy response carries the trace id (AWS-REC, evidence topic 5).
+	out.header.Set(request.HeaderTraceID, c.TraceID)
+	return out, nil
 }
 
 // backendURL renders the integration URI: stage variables, then {path}
@@ -187,17 +179,12 @@ func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (
 	return u, nil
 }
 
-func responseHeaders(in http.Header) http.Header {
+// responseHeaders applies a proxy's response header rules to a backend's
+// headers or a Lambda proxy result's.
+func responseHeaders(in http.Header, rules *responseRules) http.Header {
 	out := make(http.Header, len(in))
 	for k, v := range in {
-		ck := http.CanonicalHeaderKey(k)
-		switch {
-		case ck == "Content-Length" || isHopHeader[ck]:
-		case remapped[ck]:
-			out[request.RemappedPrefix+k] = v
-		default:
-			out[k] = v
-		}
+		rules.add(out, k, v)
 	}
 	return out
 }
@@ -217,7 +204,7 @@ func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (st
 		ct = request.DefaultMediaType
 	}
 	if tmpl, ok := in.RequestTemplates[ct]; ok {
-		return env.Render(tmpl), nil
+		return renderTemplate(env, tmpl)
 	}
 	switch in.PassthroughBehavior {
 	case "NEVER":
@@ -242,14 +229,20 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("no match for output mapping and no default output mapping"))
 	}
 	status, _ := strconv.Atoi(chosen.StatusCode)
+	// Only mapped headers reach the client, under the type's rules; the
+	// backend's own (its Content-Type too) do not. Without a mapped
+	// Content-Type the response is application/json, template or not
+	// (AWS-REC "no-param-integration"; ServeHTTP adds the default), and a
+	// mapped one wins (AWS-REC "full-integration").
 	out := http.Header{}
+	rules := rulesFor(in.Type)
 	renv := *env
 	renv.IntegrationHeaders = res.header
 	renv.IntegrationBody = res.body.Bytes()
 	for target, src := range chosen.ResponseParameters {
 		if name, ok := strings.CutPrefix(target, "method.response.header."); ok {
 			if v, ok := renv.Resolve(src); ok {
-				out.Set(name, v)
+				rules.add(out, name, []string{v})
 			}
 		}
 	}
@@ -262,13 +255,22 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 		ctx := *env.Ctx
 		ctx.Body = res.body.Bytes()
 		renv.Ctx = &ctx
-		rendered := renv.Render(tmpl)
+		rendered, err := renderTemplate(&renv, tmpl)
+		if err != nil {
+			res.body.Reset()
+			bufPool.Put(res.body)
+			return nil, err
+		}
 		res.body.Reset()
 		res.body.WriteString(rendered)
-		out.Set("Content-Type", request.DefaultMediaType)
-	} else if ct := res.header.Get("Content-Type"); ct != "" {
-		out.Set("Content-Type", ct)
 	}
 	res.status, res.header = status, out
 	return res, nil
+}
+
+// renderTemplate renders a request or response mapping template. Every
+// template goes through here so a change of template engine touches one
+// place; a template that fails is a configuration error (500).
+func renderTemplate(env *mapping.Env, tmpl string) (string, error) {
+	return env.Render(tmpl), nil
 }

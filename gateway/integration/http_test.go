@@ -372,10 +372,12 @@ func TestHTTPIntegration(t *testing.T) {
 	}
 
 	// 404 selects the 4\d{2} response, which has no template: the backend
-	// body and content type pass through.
+	// body passes through, but not its content type — only mapped headers
+	// reach the client and the default is application/json (AWS-REC,
+	// evidence topic 3d).
 	rec = send("404", "")
 	receive(t, got, "backend request")
-	if rec.Code != 400 || rec.Body.String() != `{"backend":404}` || rec.Header().Get("Content-Type") != "application/vnd.backend+json" {
+	if rec.Code != 400 || rec.Body.String() != `{"backend":404}` || rec.Header().Get("Content-Type") != "application/json" {
 		t.Errorf("404: got %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 
@@ -517,7 +519,7 @@ func TestMockIntegrationDefaults(t *testing.T) {
 
 func TestUnsupportedIntegrationType(t *testing.T) {
 	h := newHarness(t)
-	rec := h.serve(httptest.NewRequest("GET", "/test/x", nil), h.ctx(restapi.Integration{Type: "aws"}, "/x", nil))
+	rec := h.serve(httptest.NewRequest("GET", "/test/x", nil), h.ctx(restapi.Integration{Type: "teleport"}, "/x", nil))
 	assertGatewayError(t, rec, 500, "InternalServerErrorException", "Internal server error")
 }
 

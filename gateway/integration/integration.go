@@ -1,6 +1,6 @@
 // Package integration is the last pipeline stage: it calls the method's
-// integration (http_proxy, http, mock, or aws_proxy — a Lambda reached over
-// HTTP through the Lambda Invoke API) under the integration timeout, buffers
+// integration (http_proxy, http, mock, or aws_proxy and aws — a Lambda
+// reached over HTTP through the Lambda Invoke API) under the integration timeout, buffers
 // the whole response as API Gateway does, and maps it to the client.
 package integration
 
@@ -85,9 +85,10 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for k, v := range res.header {
 			// Lambda results name headers in any case; keep one Content-Type
 			// and let the gateway alone frame the response (Content-Length,
-			// no connection-level headers).
+			// no connection-level headers; a mapped TE, which only means
+			// something in a request, is returned as AWS does).
 			switch ck := http.CanonicalHeaderKey(k); {
-			case ck == "Content-Length" || isHopHeader[ck]:
+			case ck == "Content-Length" || (isHopHeader[ck] && ck != "Te"):
 				continue // the gateway frames the response itself
 			case ck == "Content-Type":
 				k = ck
@@ -113,6 +114,8 @@ func (s *Stage) call(ctx context.Context, r *http.Request, c *request.Context, i
 		return s.mock(r, c, in)
 	case restapi.AWSProxy:
 		return s.lambdaProxy(ctx, r, c, in)
+	case restapi.AWS:
+		return s.lambdaCustom(ctx, r, c, in)
 	}
 	return nil, fail(gatewayresponse.APIConfigurationError, errors.New("unsupported integration type "+in.Type))
 }

@@ -55,6 +55,9 @@ type eventIdentity struct {
 // its proxy result; a malformed result is a 502 (spec §9).
 func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
 	env := &mapping.Env{Request: r, Ctx: c}
+	if err := applyMappedHeaders(nil, in, env, restapi.AWSProxy); err != nil {
+		return nil, err // a forbidden header mapping fails even here (AWS-REC)
+	}
 	uri := env.Render(in.URI)
 	_, fn, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
 	fn = strings.TrimSuffix(fn, "/invocations")
@@ -96,7 +99,7 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if err != nil {
 		return nil, err
 	}
-	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header), body: newBuffer(body)}
+	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header, proxyRules), body: newBuffer(body)}
 	out.header[request.HeaderTraceID] = []string{c.TraceID}
 	return out, nil
 }

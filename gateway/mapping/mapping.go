@@ -66,7 +66,11 @@ func (e *Env) Resolve(src string) (string, bool) {
 		if e.Request == nil {
 			return "", true
 		}
-		return e.Request.Header.Get(strings.TrimPrefix(src, "method.request.header.")), true
+		name := strings.TrimPrefix(src, "method.request.header.")
+		if strings.EqualFold(name, "Host") {
+			return e.Request.Host, true // net/http keeps Host out of the header map
+		}
+		return e.Request.Header.Get(name), true
 	case strings.HasPrefix(src, "stageVariables."):
 		return e.Ctx.StageVariables[strings.TrimPrefix(src, "stageVariables.")], true
 	case strings.HasPrefix(src, "context."):

@@ -92,7 +92,7 @@ func checkServable(t *testing.T, api *restapi.API) {
 		}
 		for verb, m := range res.Methods {
 			in := &m.Integration
-			if !slices.Contains([]string{restapi.HTTPProxy, restapi.HTTP, restapi.Mock, restapi.AWSProxy}, in.Type) {
+			if !slices.Contains([]string{restapi.HTTPProxy, restapi.HTTP, restapi.Mock, restapi.AWSProxy, restapi.AWS}, in.Type) {
 				t.Fatalf("%s %s: accepted integration type %q", verb, res.Path, in.Type)
 			}
 			if to := in.Timeout(); to < restapi.MinTimeoutMillis || to > restapi.MaxTimeoutMillis {

@@ -297,12 +297,15 @@ func loadMethod(path, verb string, op *openapi3.Operation, field string, validat
 	return m
 }
 
-var integrationTypes = []string{HTTPProxy, HTTP, Mock, AWSProxy, "aws"}
+var integrationTypes = []string{HTTPProxy, HTTP, Mock, AWSProxy, AWS}
+
+// supportedTypes are the integration types the reference gateway runs.
+var supportedTypes = []string{HTTPProxy, HTTP, Mock, AWSProxy, AWS}
 
 func validateIntegration(in *Integration, field string, p *problems) {
 	in.Type = strings.ToLower(in.Type)
 	switch in.Type {
-	case HTTPProxy, HTTP, AWSProxy:
+	case HTTPProxy, HTTP, AWSProxy, AWS:
 		if in.URI == "" {
 			p.addf(field+".uri", "required for type %s", in.Type)
 		}
@@ -311,12 +314,12 @@ func validateIntegration(in *Integration, field string, p *problems) {
 		}
 	case Mock:
 	case "":
-		p.addf(field+".type", "missing; use one of %v", []string{HTTPProxy, HTTP, Mock, AWSProxy})
+		p.addf(field+".type", "missing; use one of %v", supportedTypes)
 	default:
 		if slices.Contains(integrationTypes, in.Type) {
-			p.addf(field+".type", "%q is not supported by the reference gateway; use one of %v", in.Type, []string{HTTPProxy, HTTP, Mock, AWSProxy})
+			p.addf(field+".type", "%q is not supported by the reference gateway; use one of %v", in.Type, supportedTypes)
 		} else {
-			p.addf(field+".type", "%q is not an integration type; use one of %v", in.Type, []string{HTTPProxy, HTTP, Mock, AWSProxy})
+			p.addf(field+".type", "%q is not an integration type; use one of %v", in.Type, supportedTypes)
 		}
 	}
 	in.HTTPMethod = strings.ToUpper(in.HTTPMethod)
@@ -331,13 +334,21 @@ func validateIntegration(in *Integration, field string, p *problems) {
 		if !strings.HasPrefix(uri, "http://") && !strings.HasPrefix(uri, "https://") {
 			p.addf(field+".uri", "%q must be an http:// or https:// URL (stage variables allowed as ${stageVariables.name})", in.URI)
 		}
-	case AWSProxy:
+	case AWSProxy, AWS:
+		kind := "Lambda proxy integrations"
+		if in.Type == AWS {
+			kind = "Lambda (type aws) integrations"
+		}
 		if in.HTTPMethod != http.MethodPost {
 			// AWS records a 500 at invoke time; failing at load is kinder (spec §9).
-			p.addf(field+".httpMethod", "Lambda proxy integrations must call the Lambda Invoke API with POST, not %s", in.HTTPMethod)
+			p.addf(field+".httpMethod", "%s must call the Lambda Invoke API with POST, not %s", kind, in.HTTPMethod)
 		}
 		if !strings.HasPrefix(in.URI, "arn:aws:apigateway:") || !strings.Contains(in.URI, ":lambda:path/2015-03-31/functions/") || !strings.HasSuffix(in.URI, "/invocations") {
-			p.addf(field+".uri", "%q is not a Lambda invocation URI; use arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function-arn}/invocations", in.URI)
+			msg := "%q is not a Lambda invocation URI; use arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function-arn}/invocations"
+			if in.Type == AWS {
+				msg += " (the reference gateway runs type aws for Lambda functions only)"
+			}
+			p.addf(field+".uri", msg, in.URI)
 		}
 	}
 	if pb := in.PassthroughBehavior; pb != "" {

@@ -19,6 +19,10 @@ const (
 	HTTP      = "http"
 	Mock      = "mock"
 	AWSProxy  = "aws_proxy"
+	// AWS is a non-proxy AWS service integration; the reference gateway
+	// supports it for Lambda functions only (a request template builds the
+	// event, integration responses map the result).
+	AWS = "aws"
 )
 
 // AnyMethod is the method key for x-amazon-apigateway-any-method.

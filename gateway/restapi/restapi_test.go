@@ -72,7 +72,11 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		byPath[r.Path] = r
 	}
 	wantPaths := []string{"/binary/bytes/{n}", "/binary/decode", "/binary/echo", "/binary/lambda", "/binary/to-binary", "/binary/to-text", "/bytes/{n}", "/cached", "/cached-encrypted", "/cached-items/{id}", "/cached-keyed", "/cached-large", "/cached-limit", "/cached-open", "/cached-short", "/cached-silent", "/cached-strict", "/cached-ttl0",
-		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
+		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock",
+		"/parity/forbidden-header/aws", "/parity/forbidden-header/aws-authorization", "/parity/forbidden-header/aws-proxy", "/parity/forbidden-header/http",
+		"/parity/forbidden-header/http-authorization", "/parity/forbidden-header/http-proxy", "/parity/header-remap", "/parity/http-request",
+		"/parity/http-request-mapped", "/parity/lambda-mapping", "/parity/lambda-select/{statusCode}",
+		"/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
 	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
 		t.Errorf("resources = %v, want %v (sorted)", paths, wantPaths)
 	}
@@ -260,11 +264,13 @@ func TestLoadInvalidIntegrations(t *testing.T) {
 		want        []string // substrings of that problem: what is wrong and the fix
 	}{
 		{"unknown type", `{type: lambda_magic, httpMethod: GET, uri: "http://example.com/"}`,
-			itemsField + ".type", []string{`"lambda_magic" is not an integration type`, "use one of [http_proxy http mock aws_proxy]"}},
-		{"unsupported AWS type", `{type: AWS, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:s3:path/b"}`,
-			itemsField + ".type", []string{`"aws" is not supported by the reference gateway`, "use one of"}},
+			itemsField + ".type", []string{`"lambda_magic" is not an integration type`, "use one of [http_proxy http mock aws_proxy aws]"}},
+		{"AWS type for a service other than Lambda", `{type: AWS, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:s3:path/b"}`,
+			itemsField + ".uri", []string{"is not a Lambda invocation URI", "type aws for Lambda functions only"}},
+		{"AWS Lambda type with GET", `{type: aws, httpMethod: GET, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations"}`,
+			itemsField + ".httpMethod", []string{"Lambda (type aws) integrations must call the Lambda Invoke API with POST, not GET"}},
 		{"missing type", `{httpMethod: GET, uri: "http://example.com/"}`,
-			itemsField + ".type", []string{"missing; use one of [http_proxy http mock aws_proxy]"}},
+			itemsField + ".type", []string{"missing; use one of [http_proxy http mock aws_proxy aws]"}},
 		{"missing uri", `{type: http_proxy, httpMethod: GET}`,
 			itemsField + ".uri", []string{"required for type http_proxy"}},
 		{"missing httpMethod", `{type: http_proxy, uri: "http://example.com/"}`,
