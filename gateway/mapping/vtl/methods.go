@@ -263,16 +263,16 @@ func (st *state) mapMethod(m *Map, name string, args []any, pos int) (any, error
 			return m.Len() == 0, nil
 		case "keySet":
 			l := &List{Items: make([]any, m.Len())}
-			for i, k := range m.keys {
-				l.Items[i] = k
+			for i, e := range m.entries {
+				l.Items[i] = e.k
 			}
 			return l, st.charge(16*m.Len(), pos)
 		case "values":
-			return &List{Items: append([]any(nil), m.vals...)}, st.charge(16*m.Len(), pos)
+			return &List{Items: m.values()}, st.charge(16*m.Len(), pos)
 		case "entrySet":
 			l := &List{Items: make([]any, m.Len())}
-			for i, k := range m.keys {
-				l.Items[i] = &Entry{Key: k, Value: m.vals[i]}
+			for i, e := range m.entries {
+				l.Items[i] = &Entry{Key: e.k, Value: e.v}
 			}
 			return l, st.charge(32*m.Len(), pos)
 		}
@@ -295,8 +295,8 @@ func (st *state) mapMethod(m *Map, name string, args []any, pos int) (any, error
 			}
 			return v, nil
 		case "containsValue":
-			for _, v := range m.vals {
-				if eq, err := javaEquals(v, args[0]); err != nil || eq {
+			for _, e := range m.entries {
+				if eq, err := javaEquals(e.v, args[0]); err != nil || eq {
 					return eq, err
 				}
 			}
@@ -306,8 +306,8 @@ func (st *state) mapMethod(m *Map, name string, args []any, pos int) (any, error
 			if !ok {
 				return nil, nil
 			}
-			for i, k := range other.keys {
-				m.Put(k, other.vals[i])
+			for _, e := range other.entries {
+				m.Put(e.k, e.v)
 			}
 			return nil, st.charge(16*other.Len(), pos)
 		}

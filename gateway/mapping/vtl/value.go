@@ -35,22 +35,26 @@ func NewList(items ...any) *List { return &List{Items: items} }
 // Map is a string-keyed map that keeps insertion order, as the
 // LinkedHashMap behind Velocity map literals and parsed JSON objects does.
 type Map struct {
-	keys  []string
-	vals  []any
-	index map[string]int // built once the map outgrows a linear scan
+	entries []mapEntry
+	index   map[string]int // built once the map outgrows a linear scan
+}
+
+type mapEntry struct {
+	k string
+	v any
 }
 
 // mapIndexAt is the size from which a Map keeps a hash index.
 const mapIndexAt = 12
 
 // NewMap returns an empty map with room for n entries.
-func NewMap(n int) *Map { return &Map{keys: make([]string, 0, n), vals: make([]any, 0, n)} }
+func NewMap(n int) *Map { return &Map{entries: make([]mapEntry, 0, n)} }
 
 // Len is the number of entries.
-func (m *Map) Len() int { return len(m.keys) }
+func (m *Map) Len() int { return len(m.entries) }
 
-// Keys returns the keys in insertion order; the slice must not be modified.
-func (m *Map) Keys() []string { return m.keys }
+// At returns the i-th entry in insertion order.
+func (m *Map) At(i int) (string, any) { return m.entries[i].k, m.entries[i].v }
 
 func (m *Map) find(k string) int {
 	if m.index != nil {
@@ -59,8 +63,8 @@ func (m *Map) find(k string) int {
 		}
 		return -1
 	}
-	for i, key := range m.keys {
-		if key == k {
+	for i := range m.entries {
+		if m.entries[i].k == k {
 			return i
 		}
 	}
@@ -70,7 +74,7 @@ func (m *Map) find(k string) int {
 // Get returns the value for k.
 func (m *Map) Get(k string) (any, bool) {
 	if i := m.find(k); i >= 0 {
-		return m.vals[i], true
+		return m.entries[i].v, true
 	}
 	return nil, false
 }
@@ -79,21 +83,27 @@ func (m *Map) Get(k string) (any, bool) {
 // java.util.Map.put.
 func (m *Map) Put(k string, v any) any {
 	if i := m.find(k); i >= 0 {
-		prev := m.vals[i]
-		m.vals[i] = v
+		prev := m.entries[i].v
+		m.entries[i].v = v
 		return prev
 	}
-	m.keys = append(m.keys, k)
-	m.vals = append(m.vals, v)
+	m.entries = append(m.entries, mapEntry{k, v})
 	if m.index != nil {
-		m.index[k] = len(m.keys) - 1
-	} else if len(m.keys) >= mapIndexAt {
-		m.index = make(map[string]int, len(m.keys)*2)
-		for i, key := range m.keys {
-			m.index[key] = i
-		}
+		m.index[k] = len(m.entries) - 1
+	} else if len(m.entries) >= mapIndexAt {
+		m.reindex()
 	}
 	return nil
+}
+
+func (m *Map) reindex() {
+	m.index = nil
+	if len(m.entries) >= mapIndexAt {
+		m.index = make(map[string]int, len(m.entries)*2)
+		for i, e := range m.entries {
+			m.index[e.k] = i
+		}
+	}
 }
 
 // Remove deletes k and returns its value.
@@ -102,19 +112,21 @@ func (m *Map) Remove(k string) any {
 	if i < 0 {
 		return nil
 	}
-	prev := m.vals[i]
-	m.keys = append(m.keys[:i], m.keys[i+1:]...)
-	m.vals = append(m.vals[:i], m.vals[i+1:]...)
+	prev := m.entries[i].v
+	m.entries = append(m.entries[:i], m.entries[i+1:]...)
 	if m.index != nil {
-		m.index = nil
-		if len(m.keys) >= mapIndexAt {
-			m.index = make(map[string]int, len(m.keys)*2)
-			for j, key := range m.keys {
-				m.index[key] = j
-			}
-		}
+		m.reindex()
 	}
 	return prev
+}
+
+// values returns the values in order.
+func (m *Map) values() []any {
+	out := make([]any, len(m.entries))
+	for i, e := range m.entries {
+		out[i] = e.v
+	}
+	return out
 }
 
 // Object is a host value with properties and methods ($input, $util,
@@ -199,13 +211,13 @@ func appendString(b []byte, v any, depth int) ([]byte, error) {
 		// serverless#1014 "{arg=value}").
 		b = append(b, '{')
 		var err error
-		for i, k := range v.keys {
+		for i, e := range v.entries {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = append(b, k...)
+			b = append(b, e.k...)
 			b = append(b, '=')
-			if b, err = appendString(b, v.vals[i], depth+1); err != nil {
+			if b, err = appendString(b, e.v, depth+1); err != nil {
 				return b, err
 			}
 		}
@@ -254,13 +266,13 @@ func appendJSON(b []byte, v any, depth int) ([]byte, error) {
 		return append(b, ']'), nil
 	case *Map:
 		b = append(b, '{')
-		for i, k := range v.keys {
+		for i, e := range v.entries {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendQuoted(b, k)
+			b = appendQuoted(b, e.k)
 			b = append(b, ':')
-			if b, err = appendJSON(b, v.vals[i], depth+1); err != nil {
+			if b, err = appendJSON(b, e.v, depth+1); err != nil {
 				return b, err
 			}
 		}
@@ -398,12 +410,12 @@ func equal(a, b any, depth int) (bool, error) {
 			if x.Len() != y.Len() {
 				return false, nil
 			}
-			for i, k := range x.keys {
-				yv, ok := y.Get(k)
+			for _, e := range x.entries {
+				yv, ok := y.Get(e.k)
 				if !ok {
 					return false, nil
 				}
-				if eq, err := equal(x.vals[i], yv, depth+1); err != nil || !eq {
+				if eq, err := equal(e.v, yv, depth+1); err != nil || !eq {
 					return false, err
 				}
 			}
