@@ -173,8 +173,21 @@ func (r *Responder) Write(w http.ResponseWriter, req *http.Request, typ Type, me
 	}
 	var body string
 	if tmpl, ok := pickTemplate(res.Templates, req); ok {
-		body = env.Render(tmpl)
-	} else {
+		var err error
+		if body, err = env.Render(tmpl); err != nil {
+			// A template that fails is API Gateway's configuration error;
+			// answered with its uncustomised default, which renders no
+			// template and so cannot fail again.
+			for k := range res.Headers {
+				h.Del(k[len("gatewayresponse.header."):])
+			}
+			def := Catalog[APIConfigurationError]
+			res = Resolved{Status: def.Status, ErrorType: def.ErrorType, Message: def.Message}
+			h[request.HeaderErrorType] = []string{res.ErrorType}
+			env.Error = &mapping.Error{Message: res.Message, ResponseType: string(APIConfigurationError)}
+		}
+	}
+	if body == "" && res.Templates == nil {
 		body = `{"message":` + env.Value("context.error.messageString") + `}`
 	}
 	if h.Get("Content-Type") == "" {

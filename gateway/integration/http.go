@@ -98,6 +98,7 @@ func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Cont
 		req.Header.Set("Content-Type", ct)
 	}
 	s.commonHeaders(req, r, c, in, env)
+	applyRequestOverrides(req, env)
 	res, err := s.do(req)
 	if err != nil {
 		return nil, err
@@ -128,13 +129,16 @@ func (s *Stage) commonHeaders(req, r *http.Request, c *request.Context, in *rest
 // unmapped, the method's path parameter of the same name; then mapped query
 // strings and, for proxies, the client's query.
 func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (*url.URL, error) {
-	raw := env.Render(in.URI)
+	raw := env.Substitute(in.URI)
 	dotSegment := false
 	raw = pathVarRE.ReplaceAllStringFunc(raw, func(m string) string {
 		name := m[1 : len(m)-1]
 		v, ok := env.Ctx.PathParams[name]
 		if src, mapped := in.RequestParameters["integration.request.path."+name]; mapped {
 			v, ok = env.Resolve(src)
+		}
+		if ov, set := requestPathOverride(env, name); set {
+			v, ok = ov, true
 		}
 		if !ok {
 			return m
@@ -213,7 +217,11 @@ func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (st
 		ct = request.DefaultMediaType
 	}
 	if tmpl, ok := in.RequestTemplates[ct]; ok {
-		return env.Render(tmpl), nil
+		body, err := env.Render(tmpl)
+		if err != nil {
+			return "", fail(gatewayresponse.APIConfigurationError, err)
+		}
+		return body, nil
 	}
 	switch in.PassthroughBehavior {
 	case "NEVER":
@@ -253,13 +261,19 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 		ctx := *env.Ctx
 		ctx.Body = res.body.Bytes()
 		renv.Ctx = &ctx
-		rendered := renv.Render(tmpl)
+		rendered, err := renv.Render(tmpl)
+		if err != nil {
+			res.body.Reset()
+			bufPool.Put(res.body)
+			return nil, fail(gatewayresponse.APIConfigurationError, err)
+		}
 		res.body.Reset()
 		res.body.WriteString(rendered)
 		out.Set("Content-Type", request.DefaultMediaType)
 	} else if ct := res.header.Get("Content-Type"); ct != "" {
 		out.Set("Content-Type", ct)
 	}
+	status = applyResponseOverrides(status, out, renv.Overrides)
 	res.status, res.header = status, out
 	return res, nil
 }

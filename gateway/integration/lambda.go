@@ -57,7 +57,7 @@ type eventIdentity struct {
 // its proxy result; a malformed result is a 502 (spec §9).
 func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
 	env := &mapping.Env{Request: r, Ctx: c}
-	uri := env.Render(in.URI)
+	uri := env.Substitute(in.URI)
 	_, fn, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
 	fn = strings.TrimSuffix(fn, "/invocations")
 	if s.LambdaEndpoint == "" || fn == "" {
