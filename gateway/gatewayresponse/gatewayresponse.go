@@ -172,9 +172,11 @@ func (r *Responder) Write(w http.ResponseWriter, req *http.Request, typ Type, me
 		}
 	}
 	var body string
-	if tmpl, ok := pickTemplate(res.Templates, req); ok {
+	tmpl, templated := pickTemplate(res.Templates, req)
+	if templated {
 		var err error
 		if body, err = env.Render(tmpl); err != nil {
+			templated = false
 			// A template that fails is API Gateway's configuration error;
 			// answered with its uncustomised default, which renders no
 			// template and so cannot fail again.
@@ -187,7 +189,7 @@ func (r *Responder) Write(w http.ResponseWriter, req *http.Request, typ Type, me
 			env.Error = &mapping.Error{Message: res.Message, ResponseType: string(APIConfigurationError)}
 		}
 	}
-	if body == "" && res.Templates == nil {
+	if !templated {
 		body = `{"message":` + env.Value("context.error.messageString") + `}`
 	}
 	if h.Get("Content-Type") == "" {
