@@ -172,9 +172,24 @@ func (r *Responder) Write(w http.ResponseWriter, req *http.Request, typ Type, me
 		}
 	}
 	var body string
-	if tmpl, ok := pickTemplate(res.Templates, req); ok {
-		body = env.Render(tmpl)
-	} else {
+	tmpl, templated := pickTemplate(res.Templates, req)
+	if templated {
+		var err error
+		if body, err = env.Render(tmpl); err != nil {
+			templated = false
+			// A template that fails is API Gateway's configuration error;
+			// answered with its uncustomised default, which renders no
+			// template and so cannot fail again.
+			for k := range res.Headers {
+				h.Del(k[len("gatewayresponse.header."):])
+			}
+			def := Catalog[APIConfigurationError]
+			res = Resolved{Status: def.Status, ErrorType: def.ErrorType, Message: def.Message}
+			h[request.HeaderErrorType] = []string{res.ErrorType}
+			env.Error = &mapping.Error{Message: res.Message, ResponseType: string(APIConfigurationError)}
+		}
+	}
+	if !templated {
 		body = `{"message":` + env.Value("context.error.messageString") + `}`
 	}
 	if h.Get("Content-Type") == "" {

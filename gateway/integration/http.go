@@ -102,6 +102,7 @@ func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Cont
 		return nil, err
 	}
 	addGatewayHeaders(req.Header, c)
+	applyRequestOverrides(req, env)
 	res, err := s.do(req)
 	if err != nil {
 		return nil, err
@@ -120,13 +121,16 @@ func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Cont
 // unmapped, the method's path parameter of the same name; then mapped query
 // strings and, for proxies, the client's query.
 func backendURL(in *restapi.Integration, env *mapping.Env, clientQuery string) (*url.URL, error) {
-	raw := env.Render(in.URI)
+	raw := env.Substitute(in.URI)
 	dotSegment := false
 	raw = pathVarRE.ReplaceAllStringFunc(raw, func(m string) string {
 		name := m[1 : len(m)-1]
 		v, ok := env.Ctx.PathParams[name]
 		if src, mapped := in.RequestParameters["integration.request.path."+name]; mapped {
 			v, ok = env.Resolve(src)
+		}
+		if ov, set := requestPathOverride(env, name); set {
+			v, ok = ov, true
 		}
 		if !ok {
 			return m
@@ -264,6 +268,7 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 		res.body.Reset()
 		res.body.WriteString(rendered)
 	}
+	status = applyResponseOverrides(status, out, renv.Overrides)
 	res.status, res.header = status, out
 	return res, nil
 }
@@ -272,5 +277,9 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 // template goes through here so a change of template engine touches one
 // place; a template that fails is a configuration error (500).
 func renderTemplate(env *mapping.Env, tmpl string) (string, error) {
-	return env.Render(tmpl), nil
+	out, err := env.Render(tmpl)
+	if err != nil {
+		return "", fail(gatewayresponse.APIConfigurationError, err)
+	}
+	return out, nil
 }

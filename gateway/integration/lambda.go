@@ -58,7 +58,7 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if err := applyMappedHeaders(nil, in, env, restapi.AWSProxy); err != nil {
 		return nil, err // a forbidden header mapping fails even here (AWS-REC)
 	}
-	uri := env.Render(in.URI)
+	uri := env.Substitute(in.URI)
 	_, fn, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
 	fn = strings.TrimSuffix(fn, "/invocations")
 	if s.LambdaEndpoint == "" || fn == "" {

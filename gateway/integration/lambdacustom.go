@@ -89,7 +89,7 @@ func (s *Stage) lambdaCustom(ctx context.Context, r *http.Request, c *request.Co
 
 // invokeURL is the Lambda Invoke API URL of the integration's function.
 func (s *Stage) invokeURL(env *mapping.Env, in *restapi.Integration) (string, error) {
-	_, fn, _ := strings.Cut(env.Render(in.URI), ":lambda:path/2015-03-31/functions/")
+	_, fn, _ := strings.Cut(env.Substitute(in.URI), ":lambda:path/2015-03-31/functions/")
 	fn = strings.TrimSuffix(fn, "/invocations")
 	if s.LambdaEndpoint == "" || fn == "" {
 		return "", fail(gatewayresponse.APIConfigurationError, errors.New("no Lambda endpoint configured"))

@@ -66,49 +66,61 @@ func TestRender(t *testing.T) {
 		{"$input.body", `{"a":1}`},
 		{"$input.json('$')", `{"a":1}`},
 		{`$input.json("$")`, `{"a":1}`},
-		{"$input.json('$.a')", "{}"},
+		{"$input.json('$.a')", "1"},
+		{"$input.path('$.a')", "1"},
 		{"$input.params('id')", "7"},
 		{"$input.params('q')", "from-query"},
 		{"$input.params('X-Hdr')", "from-header"},
 		{`$input.params("q")`, "from-query"},
 		{"$input.params( 'q' )", "from-query"},
 		{"${input.params('q')}", "from-query"},
-		// Unknown references and lone dollars are copied as written.
-		{"$foo", "$foo"},
-		{"$foo.bar baz", "$foo.bar baz"},
+		// Unknown references render empty, as API Gateway renders them;
+		// a dollar that starts no reference is text.
+		{"$foo", ""},
+		{"[$!foo]", "[]"},
+		{"$foo.bar baz", " baz"},
 		{"price: $5.00", "price: $5.00"},
 		{"$", "$"},
 		{"$$", "$$"},
 		{"a$", "a$"},
-		{"${context.requestId", "${context.requestId"},
-		{"$input.params('q'", "$input.params('q'"},
-		{"$input.path('$.a')", "$input.path('$.a')"},
-		{"$input.params", "$input.params"},
-		{"$input.json", "$input.json"},
+		{"$input.params", ""},
+		{"$input.json", ""},
 		{"${}", "${}"},
-		{"#if($x)y#end", "#if($x)y#end"},
+		{"#if($x)y#end", ""},
+		{"#if($context.stage == 'test')y#end", "y"},
 		{`{"message":"$context.stage"}`, `{"message":"test"}`},
 	} {
-		if got := e.Render(tc.tmpl); got != tc.want {
-			t.Errorf("Render(%q) = %q, want %q", tc.tmpl, got, tc.want)
+		if got, err := e.Render(tc.tmpl); err != nil || got != tc.want {
+			t.Errorf("Render(%q) = %q, %v; want %q", tc.tmpl, got, err, tc.want)
+		}
+	}
+}
+
+func TestRenderSyntaxErrors(t *testing.T) {
+	e := testEnv("")
+	for _, tmpl := range []string{"${context.requestId", "$input.params('q'", "#if($x)", "#end", "#set($x)", "#foreach($i in)#end"} {
+		if got, err := e.Render(tmpl); err == nil {
+			t.Errorf("Render(%q) = %q, want a syntax error", tmpl, got)
 		}
 	}
 }
 
 func TestRenderInputJSON(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"a":[1,2]}`: `{"a":[1,2]}`,
-		`[1]`:         `[1]`,
-		`"s"`:         `"s"`,
-		`not json`:    `{}`,
-		``:            `{}`,
+		`{"a":[1,2]}`:            `{"a":[1,2]}`,
+		`[1]`:                    `[1]`,
+		`"s"`:                    `"s"`,
+		`{ "b" : [ 1 , 2.50 ] }`: `{"b":[1,2.5]}`, // re-encoded compactly
+		`not json`:               `"not json"`,    // a body that is not JSON is the string itself
+		``:                       `{}`,            // an empty body is {}
 	} {
-		if got := testEnv(body).Render("$input.json('$')"); got != want {
-			t.Errorf("body %q: $input.json('$') = %q, want %q", body, got, want)
+		if got, err := testEnv(body).Render("$input.json('$')"); err != nil || got != want {
+			t.Errorf("body %q: $input.json('$') = %q, %v; want %q", body, got, err, want)
 		}
 	}
-	if got := testEnv("").Render("[$input.body]"); got != "[]" {
-		t.Errorf("empty $input.body = %q", got)
+	// OBS (LocalStack PR #12413, validated against AWS): an empty body is {}.
+	if got, err := testEnv("").Render("[$input.body]"); err != nil || got != "[{}]" {
+		t.Errorf("empty $input.body = %q, %v", got, err)
 	}
 }
 
@@ -128,7 +140,7 @@ func TestParamOrder(t *testing.T) {
 		if got := e.Param(name); got != want {
 			t.Errorf("Param(%q) = %q, want %q", name, got, want)
 		}
-		if got := e.Render("$input.params('" + name + "')"); got != want {
+		if got, _ := e.Render("$input.params('" + name + "')"); got != want {
 			t.Errorf("$input.params(%q) = %q, want %q", name, got, want)
 		}
 	}
@@ -193,7 +205,7 @@ func TestResolve(t *testing.T) {
 func TestEmptyContext(t *testing.T) {
 	// A bare context (no stage, method or API yet) renders empty values, never panics.
 	e := &mapping.Env{Request: httptest.NewRequest("GET", "/x", nil), Ctx: &request.Context{}}
-	if got := e.Render("[$context.stage|$context.resourcePath|$context.apiId|$stageVariables.v|$input.params('p')|$context.error.messageString]"); got != "[|||||]" {
-		t.Errorf("got %q", got)
+	if got, err := e.Render("[$context.stage|$context.resourcePath|$context.apiId|$stageVariables.v|$input.params('p')|$context.error.messageString]"); err != nil || got != "[|||||]" {
+		t.Errorf("got %q, %v", got, err)
 	}
 }

@@ -357,9 +357,11 @@ func validateIntegration(in *Integration, field string, p *problems) {
 			p.addf(field+".passthroughBehavior", "%q is not WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER", pb)
 		}
 	}
+	checkTemplateSizes(in.RequestTemplates, field+".requestTemplates", p)
 	for _, pattern := range sortedKeys(in.Responses) {
 		r := in.Responses[pattern]
 		rf := field + ".responses." + pattern
+		checkTemplateSizes(r.ResponseTemplates, rf+".responseTemplates", p)
 		if pattern != "default" {
 			if _, err := regexp.Compile("^(?:" + pattern + ")$"); err != nil {
 				p.addf(rf, "selection pattern is not a valid regular expression: %v", err)
@@ -379,6 +381,16 @@ func validateIntegration(in *Integration, field string, p *problems) {
 		}
 		if !validMappingSource(source) {
 			p.addf(field+".requestParameters."+target, "source %q is not a literal ('value'), method.request.*, stageVariables.* or context.* expression", source)
+		}
+	}
+}
+
+// checkTemplateSizes refuses mapping templates over API Gateway's size
+// limit.
+func checkTemplateSizes(templates map[string]string, field string, p *problems) {
+	for _, ct := range sortedKeys(templates) {
+		if n := len(templates[ct]); n > MaxTemplateBytes {
+			p.addf(field+"."+ct, "the template is %d bytes; API Gateway's limit is %d (300 KB): split or shorten it", n, MaxTemplateBytes)
 		}
 	}
 }
@@ -419,6 +431,7 @@ func loadGatewayResponses(raw any, api *API, p *problems) {
 		if !decodeExt(entry, &gr, field, p) {
 			continue
 		}
+		checkTemplateSizes(gr.ResponseTemplates, field+".responseTemplates", p)
 		for _, k := range sortedKeys(gr.ResponseParameters) {
 			if !strings.HasPrefix(k, "gatewayresponse.header.") {
 				p.addf(field+".responseParameters."+k, "keys must be gatewayresponse.header.<name>")

@@ -35,6 +35,12 @@ const (
 	DefaultTimeoutMillis = 29000
 )
 
+// MaxTemplateBytes is the largest mapping template API Gateway accepts
+// (DOC, "Amazon API Gateway important notes": "The maximum size of a
+// mapping template is 300 KB"; read as 300 KiB). A larger one is a
+// definition error at load, and is refused again when rendered.
+const MaxTemplateBytes = 300 << 10
+
 // API is a loaded, validated REST API definition.
 type API struct {
 	Name   string // info.title
