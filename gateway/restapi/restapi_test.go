@@ -72,7 +72,7 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		byPath[r.Path] = r
 	}
 	wantPaths := []string{"/bytes/{n}", "/cached", "/cached-encrypted", "/cached-items/{id}", "/cached-keyed", "/cached-large", "/cached-limit", "/cached-open", "/cached-short", "/cached-silent", "/cached-strict", "/cached-ttl0",
-		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
+		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/lambda-event/{proxy+}", "/mock", "/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated"}
 	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
 		t.Errorf("resources = %v, want %v (sorted)", paths, wantPaths)
 	}
