@@ -73,6 +73,25 @@ var _ = conformance.Register(conformance.Area{
 			},
 		},
 		{
+			Name:        "LambdaProxyEventHeaderCase",
+			Feature:     FeatureLambdaProxy,
+			Section:     "§9",
+			Description: "The Lambda proxy event keeps the spelling the client gave a header name (tEsT-HEADeR), but for Authorization, always capitalised",
+			Needs:       []string{conformance.NeedRoute("lambda")},
+			Test: func(t *conformance.T) {
+				h := http.Header{"tEsT-HEADeR": {"aValUE"}, "authorization": {"random-value"}} // sent as spelled here (HTTP/1.1)
+				resp := t.Get(t.Target.URL("lambda")+"?result=ok", h)
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				doc, err := resp.Document()
+				t.Expect(err).NotTo(HaveOccurred())
+				t.Expect(doc.Request.Event).NotTo(BeNil(), "the fixture function echoed no event: %s", resp)
+				names := doc.Request.Event.HeaderNames
+				t.Expect(names).To(ContainElement("tEsT-HEADeR"), "event header names: %q", names)
+				t.Expect(names).NotTo(ContainElement("Test-Header"), "event header names: %q", names)
+				t.Expect(names).To(ContainElement("Authorization"), "event header names: %q", names)
+			},
+		},
+		{
 			Name:        "LambdaProxyEventRequestContext",
 			Feature:     FeatureLambdaProxy,
 			Section:     "§9, §11",

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatecheck/gatecheck/gateway/request"
+	"github.com/gatecheck/gatecheck/serving/headercase"
 )
 
 // The REST Lambda proxy event (payload format 1.0) as API Gateway sends it.
@@ -105,6 +106,8 @@ const (
 	headerForwardedProto = "X-Forwarded-Proto"
 )
 
+var eventGatewayHeaders = map[string]bool{headerHost: true, request.HeaderTraceID: true, headerForwardedFor: true, headerForwardedPort: true, headerForwardedProto: true}
+
 func newEvent(r *http.Request, c *request.Context, functionARN string) *proxyEvent {
 	path, fullPath := eventPaths(r)
 	ev := &proxyEvent{
@@ -167,16 +170,22 @@ func newEvent(r *http.Request, c *request.Context, functionARN string) *proxyEve
 // in multiValueHeaders), less eventDroppedHeaders, plus those API Gateway
 // adds: Host, X-Amzn-Trace-Id, X-Forwarded-For/-Port/-Proto.
 //
-// Header names are net/http's canonical form: the recording keeps a
-// client's own casing ("tEsT-HEADeR"), which net/http's server does not
-// preserve (a known difference; Authorization, which AWS always
-// capitalises, is unaffected).
+// Header names are spelled as the client sent them (AWS-REC:
+// "tEsT-HEADeR" arrives so), except Authorization, which AWS always
+// capitalises (AWS-REC: "authorization" and "aUThorization" both arrive as
+// "Authorization"). The spelling comes from headercase, which the
+// gatecheck servers install; elsewhere (httptest, HTTP/2) names stay
+// net/http's canonical ones.
 func eventHeaders(r *http.Request, c *request.Context) (map[string]string, map[string][]string) {
 	n := len(r.Header) + 5
 	single, multi := make(map[string]string, n), make(map[string][]string, n)
+	sent := headercase.Names(r)
 	for k, v := range r.Header {
-		if len(v) == 0 || eventDroppedHeaders[http.CanonicalHeaderKey(k)] {
-			continue
+		if ck := http.CanonicalHeaderKey(k); len(v) == 0 || eventDroppedHeaders[ck] || eventGatewayHeaders[ck] {
+			continue // a gateway header is set below, in AWS's spelling
+		}
+		if s, ok := sent[k]; ok && k != "Authorization" {
+			k = s
 		}
 		single[k], multi[k] = v[len(v)-1], v
 	}
