@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/gatecheck/gatecheck/gateway"
+	"github.com/gatecheck/gatecheck/gateway/restapi"
 )
 
 // Targets says where the reference gateway and the fixture listen
@@ -42,7 +43,7 @@ type Targets struct {
 func ReferenceTargets(gatewayAddr, managementAddr, webSocketAddr, fixtureAddr string) Targets {
 	return Targets{
 		Gateway: gatewayAddr, Management: managementAddr, WebSocket: webSocketAddr, Fixture: fixtureAddr,
-		Stage: "test", APIID: "gatecheck-reference", WebSocketStage: "ws", WebSocketAPIKey: "gatecheckWebSocketKey000006",
+		Stage: "test", APIID: restapi.ReferenceRestAPIID, WebSocketStage: "ws", WebSocketAPIKey: "gatecheckWebSocketKey000006",
 		Credentials: aws.Credentials{AccessKeyID: gateway.DefaultCredential.AccessKeyID, SecretAccessKey: gateway.DefaultCredential.SecretAccessKey, Source: "hostile"},
 		Region:      "us-east-1",
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gatecheck/gatecheck/redact"
+	"github.com/gatecheck/gatecheck/serving/headercase"
 )
 
 // Limits bound what one client can hold on a server. The zero value of a
@@ -148,6 +149,7 @@ func NewServer(h http.Handler, l Limits, logger *slog.Logger) *http.Server {
 	if l.BodyTimeout > 0 {
 		h = &bodyDeadline{next: h, timeout: l.BodyTimeout}
 	}
+	h = headercase.Handler(h) // the header names as sent (headercase.Names), on connections Serve accepted
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -158,6 +160,7 @@ func NewServer(h http.Handler, l Limits, logger *slog.Logger) *http.Server {
 		IdleTimeout:       l.IdleTimeout,
 		MaxHeaderBytes:    l.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(redact.NewHandler(logger.Handler()), slog.LevelError),
+		ConnContext:       headercase.ConnContext,
 	}
 }
 
@@ -166,7 +169,7 @@ func Serve(srv *http.Server, ln net.Listener, l Limits) error {
 	if l.MaxConns > 0 {
 		ln = &limitListener{Listener: ln, slots: make(chan struct{}, l.MaxConns), done: make(chan struct{})}
 	}
-	return srv.Serve(ln)
+	return srv.Serve(headercase.Listener(ln))
 }
 
 // limitListener accepts at most cap(slots) connections at a time; Accept

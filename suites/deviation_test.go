@@ -29,6 +29,7 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/runner"
+	"github.com/gatecheck/gatecheck/serving/headercase"
 	"github.com/gatecheck/gatecheck/suites"
 )
 
@@ -80,7 +81,11 @@ type managed interface{ Management() http.Handler }
 // management API is h's own when h has one, else ref's.
 func targetFor(t *testing.T, h http.Handler, ref managed) *conformance.Target {
 	e := getEnv(t)
-	srv := httptest.NewServer(h)
+	// Served as gatecheck serves it: header names as the client spelled them.
+	srv := httptest.NewUnstartedServer(headercase.Handler(h))
+	srv.Listener = headercase.Listener(srv.Listener)
+	srv.Config.ConnContext = headercase.ConnContext
+	srv.Start()
 	t.Cleanup(srv.Close)
 	p := shortLoad(*e.profile)
 	p.Target.RestURL = srv.URL
@@ -389,7 +394,7 @@ var deviations = []deviation{
 				}
 			})
 		},
-		fails: []string{"LambdaProxyUnknownKeyMalformed", "LambdaProxyEmptyObjectMalformed", "LambdaProxyBareStringMalformed", "LambdaProxyStatusNotNumberMalformed", "LambdaProxyMultiValueNotListMalformed", "LambdaProxyInvalidJSONMalformed", "LambdaProxyFunctionErrorMalformed"},
+		fails: []string{"LambdaProxyUnknownKeyMalformed", "LambdaProxyBareStringMalformed", "LambdaProxyStatusNotNumberMalformed", "LambdaProxyMultiValueNotListMalformed", "LambdaProxyInvalidJSONMalformed", "LambdaProxyFunctionErrorMalformed"},
 	},
 	{
 		name: "Lambda results passed through without validation",
@@ -413,7 +418,59 @@ var deviations = []deviation{
 				_, _ = w.Write(b)
 			})
 		},
-		fails: []string{"LambdaProxyValidResult", "LambdaProxyUnknownKeyMalformed", "LambdaProxyEmptyObjectMalformed", "LambdaProxyBareStringMalformed", "LambdaProxyStatusNotNumberMalformed", "LambdaProxyMultiValueNotListMalformed", "LambdaProxyInvalidJSONMalformed", "LambdaProxyFunctionErrorMalformed", "LambdaProxyStatusCodeString", "LambdaProxyHeadersOnlyIs200", "LambdaProxyHeadersMerge"},
+		fails: []string{"LambdaProxyValidResult", "LambdaProxyUnknownKeyMalformed", "LambdaProxyEmptyObjectEmpty200", "LambdaProxyBareStringMalformed", "LambdaProxyStatusNotNumberMalformed", "LambdaProxyMultiValueNotListMalformed", "LambdaProxyInvalidJSONMalformed", "LambdaProxyFunctionErrorMalformed", "LambdaProxyStatusCodeString", "LambdaProxyHeadersOnlyIs200", "LambdaProxyHeadersMerge",
+			"LambdaProxyEventGatewayHeaders", "LambdaProxyEventRequestContext"},
+	},
+	{
+		// What the reference gateway did before issue 11, and spec §9 said.
+		name: "an empty-object Lambda result answered 502 as malformed",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if strings.HasSuffix(r.URL.Path, "/lambda") && r.URL.Query().Get("result") == "empty-object" {
+					rec.Code = http.StatusBadGateway
+					rec.Header()["x-amzn-ErrorType"] = []string{"InternalServerErrorException"}
+					rec.Body.Reset()
+					rec.Body.WriteString(`{"message": "Internal server error"}`)
+				}
+			})
+		},
+		fails: []string{"LambdaProxyEmptyObjectEmpty200"},
+	},
+	{
+		name: "Lambda event paths decoded",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.URL.RawPath = "" // the path as decoded: "%2B" is sent on as "+"
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"LambdaProxyEventPathEncoding"},
+	},
+	{
+		name: "header names canonicalised (as net/http serves them)",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ref.ServeHTTP(w, r.WithContext(context.Background())) // without the connection the spelling came from
+			})
+		},
+		fails: []string{"LambdaProxyEventHeaderCase"},
+	},
+	{
+		name: "Lambda event names another host",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Host = "gateway.invalid"
+				ref.ServeHTTP(w, r)
+			})
+		},
+		fails: []string{"LambdaProxyEventGatewayHeaders", "LambdaProxyEventRequestContext"},
+	},
+	{
+		name: "Lambda event names the API by another id",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, func(api *restapi.API) { api.RestAPIID = "zzzzzzzzzz" }, gateway.Options{})
+		},
+		fails: []string{"LambdaProxyEventRequestContext"},
 	},
 	{
 		name: "Lambda result headers not merged and Content-Type not defaulted",
@@ -477,7 +534,29 @@ var deviations = []deviation{
 				ref.ServeHTTP(w, r)
 			})
 		},
-		fails: []string{"TraceIDForwardedToBackend"},
+		fails: []string{"TraceIDForwardedToBackend", "TraceIDClientHeaderReturned", "TraceIDRootOnlyGetsParent"},
+	},
+	{
+		name: "trace id on every response",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if headerValue(rec.Header(), "X-Amzn-Trace-Id") == "" {
+					rec.Header().Set("X-Amzn-Trace-Id", "Root=1-00000000-000000000000000000000000")
+				}
+			})
+		},
+		fails: []string{"TraceIDNotOnMockResponse"},
+	},
+	{
+		name: "a Root-only trace header returned as sent",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				if client := r.Header.Get("X-Amzn-Trace-Id"); client != "" && !strings.Contains(client, "Parent=") {
+					rec.Header()["X-Amzn-Trace-Id"] = []string{client}
+				}
+			})
+		},
+		fails: []string{"TraceIDRootOnlyGetsParent"},
 	},
 	{
 		name: "never throttles",

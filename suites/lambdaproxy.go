@@ -57,7 +57,22 @@ var _ = conformance.Register(conformance.Area{
 			},
 		},
 		malformedResult("LambdaProxyUnknownKeyMalformed", "unknown-key", `with an unknown top-level key ({"statusCode":200,"wrongValue":"v"})`),
-		malformedResult("LambdaProxyEmptyObjectMalformed", "empty-object", "that is an empty object ({})"),
+		{
+			// Spec §9 (corrected 2026-11-29) once read {} as malformed; AWS
+			// answers 200 with an empty body (AWS-REC, LocalStack
+			// test_lambda_aws_proxy_response_format, validated 2024-02-23:
+			// status and exact body asserted).
+			Name:        "LambdaProxyEmptyObjectEmpty200",
+			Feature:     FeatureLambdaProxy,
+			Section:     "§9",
+			Description: "A Lambda proxy result that is an empty object ({}) is a 200 with an empty body, not a malformed result",
+			Needs:       []string{conformance.NeedRoute("lambda")},
+			Test: func(t *conformance.T) {
+				resp := lambda(t, "empty-object")
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				t.Expect(resp.Body).To(BeEmpty(), "%s", resp)
+			},
+		},
 		malformedResult("LambdaProxyBareStringMalformed", "bare-string", `that is a bare JSON string ("hello")`),
 		malformedResult("LambdaProxyStatusNotNumberMalformed", "status-not-number", `whose statusCode is not numeric ({"statusCode":"test"})`),
 		malformedResult("LambdaProxyMultiValueNotListMalformed", "multivalue-not-list", "whose multiValueHeaders value is not a list"),

@@ -107,5 +107,49 @@ var _ = conformance.Register(conformance.Area{
 				t.Expect(got).To(ContainSubstring(root), "trace header the backend received")
 			},
 		},
+		// The three below: AWS-REC, LocalStack
+		// tests/aws/services/apigateway/test_apigateway_common.py
+		// ::test_invocation_trace_id (recorded 2024-08-07; tracing off).
+		{
+			Name:        "TraceIDClientHeaderReturned",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "A client X-Amzn-Trace-Id with Root and Parent comes back unchanged on a Lambda proxy response",
+			Needs:       []string{conformance.NeedRoute("lambda")},
+			Test: func(t *conformance.T) {
+				const full = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+				resp := t.Get(t.Target.URL("lambda")+"?result=ok", header("X-Amzn-Trace-Id", full))
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				t.Expect(resp.Header.Get("X-Amzn-Trace-Id")).To(ContainSubstring(full), "%s", resp)
+			},
+		},
+		{
+			Name:        "TraceIDRootOnlyGetsParent",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "A client X-Amzn-Trace-Id with only a Root comes back on a Lambda proxy response with that Root and a new Parent (16 hex digits) as its second field",
+			Needs:       []string{conformance.NeedRoute("lambda")},
+			Test: func(t *conformance.T) {
+				const root = "Root=1-3152b799-8954dae64eda91bc9a23a7e8"
+				resp := t.Get(t.Target.URL("lambda")+"?result=ok", header("X-Amzn-Trace-Id", root))
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				fields := strings.Split(resp.Header.Get("X-Amzn-Trace-Id"), ";")
+				t.Expect(fields[0]).To(Equal(root), "%s", resp)
+				t.Expect(len(fields)).To(BeNumerically(">=", 2), "no Parent added: %s", resp)
+				t.Expect(fields[1]).To(MatchRegexp(`^Parent=[0-9a-f]{16}$`), "%s", resp)
+			},
+		},
+		{
+			Name:        "TraceIDNotOnMockResponse",
+			Feature:     FeatureRequestIDs,
+			Section:     "§11",
+			Description: "A mock integration's response carries no X-Amzn-Trace-Id, even when the client sent one",
+			Needs:       []string{conformance.NeedRoute("mock")},
+			Test: func(t *conformance.T) {
+				resp := t.Get(t.Target.URL("mock"), header("X-Amzn-Trace-Id", "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"))
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				t.Expect(resp.Header.Values("X-Amzn-Trace-Id")).To(BeEmpty(), "%s", resp)
+			},
+		},
 	},
 })

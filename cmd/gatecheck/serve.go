@@ -148,7 +148,7 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 		defer wsGateway.Close() // its connections are hijacked: Shutdown does not close them
 		endpoints = append(endpoints, endpoint{ws.what, ws.addr, wsGateway, wsLimits})
 	}
-	return serveHTTP(endpoints, stderr, logger, "api", api.Name, "stages", strings.Join(names, ","))
+	return serveHTTP(endpoints, stderr, logger, "api", api.Name, "apiId", api.ID(), "stages", strings.Join(names, ","))
 }
 
 // longestIntegrationTimeout is the longest integration timeout of api and

@@ -204,7 +204,7 @@ func (c *Cache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := c.clock.Now()
 	if e, err := store.Get(key, now); err == nil && e != nil {
 		c.hits.WithLabelValues(labels...).Inc()
-		writeEntry(w, e)
+		writeEntry(w, e, rc.TraceID)
 		return
 	}
 	c.fetch(w, r, store, key, s, labels)
@@ -224,7 +224,7 @@ func (c *Cache) fetch(w http.ResponseWriter, r *http.Request, store *Store, key 
 	if request.From(r.Context()).IntegrationResponded {
 		store.Put(key, &Entry{Status: rec.status, Header: rec.header.Clone(), Body: bytes.Clone(rec.body.Bytes()), Expires: c.clock.Now().Add(s.TTL)}, s.Encrypted)
 	}
-	writeEntry(w, &Entry{Status: rec.status, Header: rec.header, Body: rec.body.Bytes()})
+	writeEntry(w, &Entry{Status: rec.status, Header: rec.header, Body: rec.body.Bytes()}, "")
 }
 
 func (c *Cache) authorized(r *http.Request) bool {
@@ -280,10 +280,17 @@ func (s Settings) key(stage string, r *http.Request, rc *request.Context) string
 	return b.String()
 }
 
-func writeEntry(w http.ResponseWriter, e *Entry) {
+// writeEntry writes a response. A cached one that carried an
+// X-Amzn-Trace-Id carries this request's (traceID), not that of the request
+// that filled the entry; whether AWS sends one on a cache hit at all is
+// UNCONFIRMED.
+func writeEntry(w http.ResponseWriter, e *Entry, traceID string) {
 	h := w.Header()
 	for k, v := range e.Header {
 		h[k] = v
+	}
+	if _, ok := h[request.HeaderTraceID]; ok && traceID != "" {
+		h[request.HeaderTraceID] = []string{traceID}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(e.Body)))
 	w.WriteHeader(e.Status)

@@ -182,6 +182,9 @@ func newWorld(t *testing.T) *world {
 			}
 		}
 		rc.IntegrationResponded = true
+		if rc.TraceID != "" {
+			rw.Header()[request.HeaderTraceID] = []string{rc.TraceID}
+		}
 		rw.Header().Set("X-Call", fmt.Sprint(n))
 		rw.Header().Set("Content-Type", "text/plain")
 		rw.WriteHeader(http.StatusOK)
@@ -291,6 +294,25 @@ func TestCacheHitWithinTTLMissAfter(t *testing.T) {
 	expectBody(t, w.do(t, "/short", "/short"), 200, "call 3")
 	w.clock.Advance(2 * time.Second)
 	expectBody(t, w.do(t, "/short", "/short"), 200, "call 4")
+}
+
+// A cache hit carries the trace id of the request it answers, not that of
+// the request that filled the entry.
+func TestCacheHitTraceID(t *testing.T) {
+	w := newWorld(t)
+	traced := func(id string) *http.Request {
+		r := w.req(t, "s", http.MethodGet, "/items", "/items", nil)
+		request.From(r.Context()).TraceID = id
+		return r
+	}
+	if got := w.serve(traced("Root=1-first")).Header()[request.HeaderTraceID]; !slices.Equal(got, []string{"Root=1-first"}) {
+		t.Fatalf("miss: trace %q", got)
+	}
+	rec := w.serve(traced("Root=1-second"))
+	expectBody(t, rec, 200, "call 1")
+	if got := rec.Header()[request.HeaderTraceID]; !slices.Equal(got, []string{"Root=1-second"}) {
+		t.Errorf("hit: trace %q, want this request's", got)
+	}
 }
 
 func TestCacheKeyParameters(t *testing.T) {

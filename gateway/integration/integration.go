@@ -95,6 +95,7 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			h[k] = v
 		}
+		setTraceHeader(h, in.Type, c)
 		if h.Get("Content-Type") == "" {
 			h.Set("Content-Type", request.DefaultMediaType) // API Gateway always adds one (spec §9)
 		}

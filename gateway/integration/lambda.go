@@ -18,39 +18,6 @@ import (
 	"github.com/gatecheck/gatecheck/gateway/restapi"
 )
 
-// proxyEvent is API Gateway's REST Lambda proxy input (format 1.0).
-type proxyEvent struct {
-	Resource                        string              `json:"resource"`
-	Path                            string              `json:"path"`
-	HTTPMethod                      string              `json:"httpMethod"`
-	Headers                         map[string]string   `json:"headers"`
-	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
-	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
-	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
-	PathParameters                  map[string]string   `json:"pathParameters"`
-	StageVariables                  map[string]string   `json:"stageVariables"`
-	RequestContext                  eventContext        `json:"requestContext"`
-	Body                            *string             `json:"body"`
-	IsBase64Encoded                 bool                `json:"isBase64Encoded"`
-}
-
-type eventContext struct {
-	ResourcePath      string        `json:"resourcePath"`
-	HTTPMethod        string        `json:"httpMethod"`
-	Path              string        `json:"path"`
-	Stage             string        `json:"stage"`
-	RequestID         string        `json:"requestId"`
-	ExtendedRequestID string        `json:"extendedRequestId"`
-	RequestTimeEpoch  int64         `json:"requestTimeEpoch"`
-	Protocol          string        `json:"protocol"`
-	Identity          eventIdentity `json:"identity"`
-}
-
-type eventIdentity struct {
-	SourceIP  string `json:"sourceIp"`
-	UserAgent string `json:"userAgent"`
-}
-
 // lambdaProxy invokes the function through the Lambda Invoke API and maps
 // its proxy result; a malformed result is a 502 (spec §9).
 func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Context, in *restapi.Integration) (*result, error) {
@@ -64,7 +31,7 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if s.LambdaEndpoint == "" || fn == "" {
 		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("no Lambda endpoint configured"))
 	}
-	event, err := json.Marshal(newEvent(r, c))
+	event, err := json.Marshal(newEvent(r, c, fn))
 	if err != nil {
 		return nil, fail(gatewayresponse.APIConfigurationError, err)
 	}
@@ -99,49 +66,7 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if err != nil {
 		return nil, err
 	}
-	out := &result{status: pr.StatusCode, header: responseHeaders(pr.Header, proxyRules), body: newBuffer(body)}
-	out.header[request.HeaderTraceID] = []string{c.TraceID}
-	return out, nil
-}
-
-func newEvent(r *http.Request, c *request.Context) *proxyEvent {
-	ev := &proxyEvent{
-		Resource:       c.Method.ResourcePath,
-		Path:           strings.TrimPrefix(r.URL.Path, "/"+c.Stage.StageName),
-		HTTPMethod:     r.Method,
-		PathParameters: nil,
-		StageVariables: nil,
-		RequestContext: eventContext{
-			ResourcePath: c.Method.ResourcePath, HTTPMethod: r.Method, Path: r.URL.Path, Stage: c.Stage.StageName,
-			RequestID: c.ID, ExtendedRequestID: c.ExtendedID, RequestTimeEpoch: c.Start.UnixMilli(), Protocol: "HTTP/1.1",
-			Identity: eventIdentity{SourceIP: c.SourceIP, UserAgent: r.UserAgent()},
-		},
-	}
-	ev.Headers, ev.MultiValueHeaders = map[string]string{}, map[string][]string{}
-	for k, v := range r.Header {
-		ev.Headers[k] = v[len(v)-1]
-		ev.MultiValueHeaders[k] = v
-	}
-	ev.Headers[request.HeaderTraceID] = c.TraceID
-	ev.MultiValueHeaders[request.HeaderTraceID] = []string{c.TraceID}
-	if q := r.URL.Query(); len(q) > 0 {
-		ev.QueryStringParameters, ev.MultiValueQueryStringParameters = map[string]string{}, q
-		for k, v := range q {
-			ev.QueryStringParameters[k] = v[len(v)-1]
-		}
-	}
-	if len(c.PathParams) > 0 {
-		ev.PathParameters = c.PathParams
-	}
-	if len(c.StageVariables) > 0 {
-		ev.StageVariables = c.StageVariables
-	}
-	if c.Body != nil {
-		var body string
-		body, ev.IsBase64Encoded = lambdaEventBody(c.API, r, c.Body) // binary.go
-		ev.Body = &body
-	}
-	return ev
+	return &result{status: pr.StatusCode, header: responseHeaders(pr.Header, proxyRules), body: newBuffer(body)}, nil
 }
 
 // ProxyResult is a validated Lambda proxy result.
@@ -155,9 +80,10 @@ type ProxyResult struct {
 var proxyResultKeys = []string{"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 
 // ParseProxyResult validates a Lambda proxy result the way API Gateway does
-// (spec §9, recorded against AWS): the result must be a non-empty JSON object
-// with only the known keys; statusCode is a number or a numeric string and
-// defaults to 200; multiValueHeaders values must be lists; headers and
+// (spec §9, recorded against AWS): the result must be a JSON object with
+// only the known keys, each optional ({} is a 200 with an empty body:
+// AWS-REC, LocalStack test_lambda_aws_proxy_response_format, 2024-02-23);
+// statusCode is a number or a numeric string and defaults to 200; multiValueHeaders values must be lists; headers and
 // multiValueHeaders for the same name merge as "multi, solo".
 func ParseProxyResult(b []byte) (*ProxyResult, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -172,9 +98,6 @@ func ParseProxyResult(b []byte) (*ProxyResult, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("result is a %T, not an object", raw)
-	}
-	if len(obj) == 0 {
-		return nil, errors.New("result is an empty object")
 	}
 	for k := range obj {
 		if !slices.Contains(proxyResultKeys, k) {

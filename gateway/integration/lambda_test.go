@@ -24,7 +24,8 @@ type invocation struct {
 	raw    map[string]json.RawMessage
 }
 
-// event is the REST Lambda proxy input (format 1.0) as a function reads it.
+// event is the REST Lambda proxy input (format 1.0) as a function reads
+// it; decoded strictly, so a key AWS does not send fails the test.
 type event struct {
 	Resource                        string              `json:"resource"`
 	Path                            string              `json:"path"`
@@ -36,17 +37,36 @@ type event struct {
 	PathParameters                  map[string]string   `json:"pathParameters"`
 	StageVariables                  map[string]string   `json:"stageVariables"`
 	RequestContext                  struct {
+		AccountID         string `json:"accountId"`
+		APIID             string `json:"apiId"`
+		DeploymentID      string `json:"deploymentId"`
+		DomainName        string `json:"domainName"`
+		DomainPrefix      string `json:"domainPrefix"`
+		ResourceID        string `json:"resourceId"`
 		ResourcePath      string `json:"resourcePath"`
 		HTTPMethod        string `json:"httpMethod"`
 		Path              string `json:"path"`
 		Stage             string `json:"stage"`
 		RequestID         string `json:"requestId"`
 		ExtendedRequestID string `json:"extendedRequestId"`
+		RequestTime       string `json:"requestTime"`
 		RequestTimeEpoch  int64  `json:"requestTimeEpoch"`
 		Protocol          string `json:"protocol"`
 		Identity          struct {
-			SourceIP  string `json:"sourceIp"`
-			UserAgent string `json:"userAgent"`
+			AccessKey                     *string `json:"accessKey"`
+			AccountID                     *string `json:"accountId"`
+			APIKey                        *string `json:"apiKey"`
+			APIKeyID                      *string `json:"apiKeyId"`
+			Caller                        *string `json:"caller"`
+			CognitoAuthenticationProvider *string `json:"cognitoAuthenticationProvider"`
+			CognitoAuthenticationType     *string `json:"cognitoAuthenticationType"`
+			CognitoIdentityID             *string `json:"cognitoIdentityId"`
+			CognitoIdentityPoolID         *string `json:"cognitoIdentityPoolId"`
+			PrincipalOrgID                *string `json:"principalOrgId"`
+			SourceIP                      string  `json:"sourceIp"`
+			User                          *string `json:"user"`
+			UserAgent                     *string `json:"userAgent"`
+			UserArn                       *string `json:"userArn"`
 		} `json:"identity"`
 	} `json:"requestContext"`
 	Body            *string `json:"body"`
@@ -138,7 +158,7 @@ func TestLambdaProxyEvent(t *testing.T) {
 	if ev.Headers["X-Multi"] != "m2" || !slices.Equal(ev.MultiValueHeaders["X-Multi"], []string{"m1", "m2"}) {
 		t.Errorf("headers %v / %v", ev.Headers, ev.MultiValueHeaders)
 	}
-	if ev.Headers["User-Agent"] != "agent/1" || ev.Headers["X-Amzn-Trace-Id"] != testTraceID {
+	if ev.Headers["User-Agent"] != "agent/1" || ev.Headers["X-Amzn-Trace-Id"] != testTraceID || ev.Headers["Host"] != "example.com" {
 		t.Errorf("headers = %v", ev.Headers)
 	}
 	if ev.Body == nil || *ev.Body != "hello body" || ev.IsBase64Encoded {
@@ -147,7 +167,8 @@ func TestLambdaProxyEvent(t *testing.T) {
 	rc := ev.RequestContext
 	if rc.RequestID != testRequestID || rc.ExtendedRequestID != testExtended || rc.Stage != "test" || rc.ResourcePath != "/users/{id}/files/{proxy+}" ||
 		rc.HTTPMethod != "PUT" || rc.Path != "/test/users/42/files/a/b" || rc.Protocol != "HTTP/1.1" || rc.RequestTimeEpoch != epoch.UnixMilli() ||
-		rc.Identity.SourceIP != "192.0.2.7" || rc.Identity.UserAgent != "agent/1" {
+		rc.RequestTime != "04/Jun/2024:12:00:00 +0000" || rc.Identity.SourceIP != "192.0.2.7" || rc.Identity.UserAgent == nil || *rc.Identity.UserAgent != "agent/1" ||
+		rc.APIID != h.api.ID() || rc.DomainName != "example.com" || rc.DomainPrefix != "example" || rc.AccountID != "123456789012" {
 		t.Errorf("requestContext = %+v", rc)
 	}
 
@@ -179,9 +200,12 @@ func TestLambdaProxyEventEmptyParts(t *testing.T) {
 			t.Errorf("%s = %s, want null", key, inv.raw[key])
 		}
 	}
-	// Even a request with no headers carries the trace id to the function.
-	if len(inv.event.Headers) != 1 || inv.event.Headers["X-Amzn-Trace-Id"] == "" {
-		t.Errorf("headers = %v, want only X-Amzn-Trace-Id", inv.event.Headers)
+	// A request with no headers gets those API Gateway adds.
+	if got := slices.Sorted(maps.Keys(inv.event.Headers)); !slices.Equal(got, []string{"Host", "X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"}) {
+		t.Errorf("headers = %v, want only those API Gateway adds", inv.event.Headers)
+	}
+	if string(inv.raw["stageVariables"]) == "null" {
+		t.Error("stageVariables null although the stage has some")
 	}
 	if inv.event.StageVariables["fn"] != "f" {
 		t.Errorf("stageVariables = %v", inv.event.StageVariables)
@@ -238,7 +262,6 @@ func TestLambdaProxyResults(t *testing.T) {
 		body    string // for successes
 	}{
 		{name: "unknown key", respond: result(`{"statusCode":200,"wrongValue":"v"}`), status: 502, errType: "InternalServerErrorException", message: "Internal server error"},
-		{name: "empty object", respond: result(`{}`), status: 502, errType: "InternalServerErrorException", message: "Internal server error"},
 		{name: "bare string", respond: result(`"hello"`), status: 502, errType: "InternalServerErrorException", message: "Internal server error"},
 		{name: "statusCode test", respond: result(`{"statusCode":"test"}`), status: 502, errType: "InternalServerErrorException", message: "Internal server error"},
 		{name: "multiValueHeaders not list", respond: result(`{"multiValueHeaders":{"A":"b"}}`), status: 502, errType: "InternalServerErrorException", message: "Internal server error"},
@@ -263,6 +286,8 @@ func TestLambdaProxyResults(t *testing.T) {
 		}, status: 500, errType: "InternalServerErrorException", message: "Internal server error"},
 		{name: "statusCode string 201", respond: result(`{"statusCode":"201","body":"made"}`), status: 201, body: "made"},
 		{name: "headers only", respond: result(`{"headers":{"X-A":"1"}}`), status: 200, body: ""},
+		// AWS-REC (LocalStack test_lambda_aws_proxy_response_format, 2024-02-23): {} is a 200 with an empty body.
+		{name: "empty object", respond: result(`{}`), status: 200, body: ""},
 		{name: "base64 without binary types stays encoded", respond: result(`{"body":"aGk=","isBase64Encoded":true}`), status: 200, body: "aGk="},
 		{name: "function status 500 is the function's", respond: result(`{"statusCode":500,"body":"app error"}`), status: 500, body: "app error"},
 	} {

@@ -23,7 +23,6 @@ func TestParseProxyResult(t *testing.T) {
 	}{
 		// Rejected → 502.
 		{name: "unknown top-level key", in: `{"statusCode":200,"wrongValue":"v"}`, wantErr: `unknown key "wrongValue"`},
-		{name: "empty object", in: `{}`, wantErr: "empty object"},
 		{name: "bare string", in: `"hello"`, wantErr: "not an object"},
 		{name: "bare number", in: `200`, wantErr: "not an object"},
 		{name: "array", in: `[{"statusCode":200}]`, wantErr: "not an object"},
@@ -52,6 +51,7 @@ func TestParseProxyResult(t *testing.T) {
 		{name: "key case matters", in: `{"StatusCode":200}`, wantErr: `unknown key "StatusCode"`},
 
 		// Accepted.
+		{name: "empty object", in: `{}`, status: 200, header: http.Header{}}, // AWS-REC 2024-02-23: 200, empty body
 		{name: "statusCode string 201", in: `{"statusCode":"201"}`, status: 201, header: http.Header{}},
 		{name: "statusCode number", in: `{"statusCode":404,"body":"nope"}`, status: 404, header: http.Header{}, body: "nope"},
 		{name: "headers only", in: `{"headers":{"X-A":"1"}}`, status: 200, header: http.Header{"X-A": {"1"}}},

@@ -64,9 +64,9 @@ func FuzzManagement(f *testing.F) {
 		{"GET", "/usageplans/gatecheck-quota/usage", "startDate=2026-01-01&endDate=2026-01-02&keyId=gatecheck-a", ""},
 		{"PATCH", "/usageplans/gatecheck-quota/keys/gatecheck-a/usage", "", `{"patchOperations":[{"op":"replace","path":"/remaining","value":"3"}]}`},
 		{"GET", "/apikeys", "includeValues=true", ""},
-		{"PATCH", "/restapis/gatecheck-reference/stages/canary", "", `{"patchOperations":[{"op":"replace","path":"/canarySettings/percentTraffic","value":"50"}]}`},
-		{"DELETE", "/restapis/gatecheck-reference/stages/cached/cache/data", "", ""},
-		{"GET", "/restapis/gatecheck-reference/stages/%74est", "", ""},
+		{"PATCH", "/restapis/9ofscx36vo/stages/canary", "", `{"patchOperations":[{"op":"replace","path":"/canarySettings/percentTraffic","value":"50"}]}`},
+		{"DELETE", "/restapis/9ofscx36vo/stages/cached/cache/data", "", ""},
+		{"GET", "/restapis/9ofscx36vo/stages/%74est", "", ""},
 	} {
 		f.Add(s.method, s.path, s.query, []byte(s.body))
 	}

@@ -24,7 +24,7 @@ func testEnv(body string) *mapping.Env {
 		ExtendedID:     "ZkLN2F0zIAMEbXQ=",
 		Start:          time.UnixMilli(1700000000123),
 		SourceIP:       "192.0.2.7",
-		API:            &restapi.API{Name: "my-api"},
+		API:            &restapi.API{Name: "my-api", RestAPIID: "a1b2c3d4e5"},
 		Stage:          &restapi.Stage{StageName: "test"},
 		StageVariables: map[string]string{"version": "v1", "host": "backend:9090"},
 		Method:         &restapi.Method{HTTPMethod: "POST", ResourcePath: "/items/{id}"},
@@ -57,7 +57,7 @@ func TestRender(t *testing.T) {
 		{"[$context.noSuchThing]", "[]"},
 		{"$context.extendedRequestId", "ZkLN2F0zIAMEbXQ="},
 		{"$context.httpMethod $context.path", "POST /test/items/7"},
-		{"$context.apiId", "my-api"},
+		{"$context.apiId", "a1b2c3d4e5"}, // the id, not the title
 		{"$context.requestTimeEpoch", "1700000000123"},
 		{"$context.isCanaryRequest", "false"},
 		{"$context.identity.sourceIp", "192.0.2.7"},

@@ -7,10 +7,8 @@ package requestid
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"net"
 	"net/http"
-	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
@@ -28,10 +26,7 @@ type Stage struct {
 
 func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &request.Context{Start: s.Clock.Now(), ID: RequestID(r.Header.Get(request.HeaderRequestID)), ExtendedID: extendedID()}
-	c.TraceID = r.Header.Get(request.HeaderTraceID)
-	if c.TraceID == "" {
-		c.TraceID = newTraceID(c.Start.Unix())
-	}
+	c.TraceID = TraceHeader(r.Header.Get(request.HeaderTraceID), c.Start.Unix())
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	}
@@ -57,11 +52,4 @@ func extendedID() string {
 	var b [11]byte
 	_, _ = rand.Read(b[:])
 	return base64.StdEncoding.EncodeToString(b[:])
-}
-
-// newTraceID makes an X-Ray trace header: Root=1-<epoch hex>-<96-bit hex>.
-func newTraceID(epoch int64) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "Root=1-" + strconv.FormatInt(epoch, 16) + "-" + hex.EncodeToString(b[:])
 }

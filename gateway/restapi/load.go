@@ -70,6 +70,12 @@ func Load(name string, data []byte) (*API, error) {
 	if doc.Info != nil {
 		api.Name = doc.Info.Title
 	}
+	if raw, ok := doc.Extensions[extRestAPIID]; ok {
+		loadRestAPIID(raw, api, &p)
+	}
+	if api.RestAPIID == "" {
+		api.RestAPIID = DefaultRestAPIID(api.Name) // once, not on every $context.apiId
+	}
 
 	validators := map[string]*RequestValidator{}
 	if raw, ok := doc.Extensions[extRequestValidators]; ok {
@@ -108,7 +114,7 @@ func Load(name string, data []byte) (*API, error) {
 			item := doc.Paths.Value(path)
 			field := "paths." + path
 			checkResourcePath(path, field, &p)
-			res := &Resource{Path: path, Methods: map[string]*Method{}}
+			res := &Resource{Path: path, ID: resourceID(api.ID(), path), Methods: map[string]*Method{}}
 			ops := item.Operations()
 			for _, verb := range sortedKeys(ops) {
 				op := ops[verb]

@@ -45,6 +45,9 @@ const MaxTemplateBytes = 300 << 10
 type API struct {
 	Name   string // info.title
 	Source string // file it was loaded from
+	// RestAPIID is the API's id (see ID): x-gatecheck-restApiId, else
+	// DefaultRestAPIID(Name), set by Load. Empty: ID derives it per call.
+	RestAPIID string
 	// Resources in declaration order. Paths are templates like /items/{id} or /proxy/{proxy+}.
 	Resources        []*Resource
 	GatewayResponses map[string]GatewayResponse // keyed by response type, e.g. DEFAULT_4XX
@@ -55,6 +58,7 @@ type API struct {
 // Resource is one path of the API and the methods declared on it.
 type Resource struct {
 	Path    string
+	ID      string             // $context.resourceId; Load derives it (see API.ResourceID)
 	Methods map[string]*Method // upper-case HTTP method or AnyMethod
 }
 
@@ -228,10 +232,6 @@ func (r *Resource) Method(m string) *Method {
 	}
 	return r.Methods[AnyMethod]
 }
-
-// ID is the API's identifier in management paths (/restapis/{id}/…): on
-// the emulator, its title (info.title).
-func (a *API) ID() string { return a.Name }
 
 // MethodByPlanKey resolves "/{resourcePath}/{HTTP method}" (the root
 // resource is "//GET") to a declared method, falling back to ANY; nil when

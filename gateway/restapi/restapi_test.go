@@ -72,7 +72,7 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		byPath[r.Path] = r
 	}
 	wantPaths := []string{"/binary/bytes/{n}", "/binary/decode", "/binary/echo", "/binary/lambda", "/binary/to-binary", "/binary/to-text", "/bytes/{n}", "/cached", "/cached-encrypted", "/cached-items/{id}", "/cached-keyed", "/cached-large", "/cached-limit", "/cached-open", "/cached-short", "/cached-silent", "/cached-strict", "/cached-ttl0",
-		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/mock",
+		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/lambda-event/{proxy+}", "/mock",
 		"/parity/forbidden-header/aws", "/parity/forbidden-header/aws-authorization", "/parity/forbidden-header/aws-proxy", "/parity/forbidden-header/http",
 		"/parity/forbidden-header/http-authorization", "/parity/forbidden-header/http-proxy", "/parity/header-remap", "/parity/http-request",
 		"/parity/http-request-mapped", "/parity/lambda-mapping", "/parity/lambda-select/{statusCode}",
