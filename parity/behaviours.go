@@ -100,7 +100,7 @@ var Rows = []Behaviour{
 	{Area: "cache", What: "An unauthorized max-age=0 is ignored with a warning header (default), silently, or refused with 403, per unauthorizedCacheControlHeaderStrategy",
 		Source: "§5, §13.6; DG; model", Confidence: DOC, Emulated: Yes,
 		Checks: []string{"CacheInvalidationUnauthorizedIgnoredWithHeader", "CacheInvalidationUnauthorizedSilent", "CacheInvalidationUnauthorizedFails"},
-		Note: "the warning header's name and the 403 body are UNCONFIRMED and not checked"},
+		Note:   "the warning header's name and the 403 body are UNCONFIRMED and not checked"},
 
 	// Stages and canaries (spec §6, §7).
 	{Area: "stages", What: "Each stage resolves its own stage variables and $context.stage; an undefined variable renders empty",
