@@ -75,8 +75,8 @@ func TestLoadReferenceDefinition(t *testing.T) {
 		"/delay/{ms}", "/echo", "/inspect", "/inspect/{proxy+}", "/keyed", "/keyed-method", "/lambda", "/lambda-event/{proxy+}", "/mock",
 		"/parity/forbidden-header/aws", "/parity/forbidden-header/aws-authorization", "/parity/forbidden-header/aws-proxy", "/parity/forbidden-header/http",
 		"/parity/forbidden-header/http-authorization", "/parity/forbidden-header/http-proxy", "/parity/header-remap", "/parity/http-request",
-		"/parity/http-request-mapped", "/parity/lambda-mapping", "/parity/lambda-select/{statusCode}",
-		"/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated",
+		"/parity/http-request-mapped", "/parity/lambda-mapping", "/parity/lambda-select/{statusCode}", "/routing/fixed", "/routing/{proxy+}",
+		"/status/{code}", "/throttled", "/throttled-load", "/unreachable", "/validated", "/validated-model",
 		"/vtl/broken", "/vtl/items", "/vtl/transform"}
 	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
 		t.Errorf("resources = %v, want %v (sorted)", paths, wantPaths)
