@@ -126,16 +126,22 @@ type e2eResp struct {
 
 func (w *e2eWorld) do(t *testing.T, method, path string, body io.Reader, hdr map[string]string) e2eResp {
 	t.Helper()
-	req, err := http.NewRequest(method, w.srv.URL+path, body)
+	return send(t, w.client, method, w.srv.URL+path, body, hdr)
+}
+
+// send makes one request and reads the whole response.
+func send(t *testing.T, client *http.Client, method, url string, body io.Reader, hdr map[string]string) e2eResp {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := w.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

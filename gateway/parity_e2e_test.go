@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,23 +53,7 @@ func newParityWorld(t *testing.T) *parityWorld {
 
 func (w *parityWorld) do(t *testing.T, method, path string, body []byte, hdr map[string]string) e2eResp {
 	t.Helper()
-	req, err := http.NewRequest(method, w.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := w.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e2eResp{resp.StatusCode, resp.Header, b}
+	return send(t, w.client, method, w.srv.URL+path, bytes.NewReader(body), hdr)
 }
 
 func (w *parityWorld) echoCount(t *testing.T) int64 {

@@ -16,13 +16,7 @@ import (
 // editIntegrations applies edit to every method integration of the
 // resource at path.
 func editIntegrations(api *restapi.API, path string, edit func(*restapi.Integration)) {
-	for _, res := range api.Resources {
-		if res.Path == path {
-			for _, m := range res.Methods {
-				edit(&m.Integration)
-			}
-		}
-	}
+	editMethods(api, path, func(m *restapi.Method) { edit(&m.Integration) })
 }
 
 var integrationDeviations = []deviation{

@@ -39,21 +39,11 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if err != nil {
 		return nil, fail(gatewayresponse.APIConfigurationError, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(request.HeaderTraceID, c.TraceID)
-	res, err := s.do(req)
+	res, err := s.invokeLambda(req, c)
 	if err != nil {
-		// AWS records a failed Lambda invocation as a 500 (spec §9, §13.12).
-		var f *failure
-		if errors.As(err, &f) && f.typ == gatewayresponse.IntegrationFailure {
-			f.typ = gatewayresponse.APIConfigurationError
-		}
 		return nil, err
 	}
 	defer func() { res.body.Reset(); bufPool.Put(res.body) }()
-	if res.status/100 != 2 {
-		return nil, fail(gatewayresponse.APIConfigurationError, fmt.Errorf("lambda invoke returned %d", res.status))
-	}
 	if res.header.Get("X-Amz-Function-Error") != "" {
 		return nil, fail(gatewayresponse.LambdaProxyMalformed, errors.New("function error"))
 	}
@@ -67,6 +57,29 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 		return nil, err
 	}
 	return &result{status: pr.StatusCode, header: responseHeaders(pr.Header, proxyRules), body: newBuffer(body)}, nil
+}
+
+// invokeLambda sends an Invoke call, for either Lambda integration type. A
+// failed call, or one the Lambda service refuses (no such function,
+// throttled), is a 500 as AWS records for aws_proxy (spec §9, §13.12);
+// UNCONFIRMED for type aws, where LocalStack selects on the Invoke status.
+func (s *Stage) invokeLambda(req *http.Request, c *request.Context) (*result, error) {
+	req.Header.Set("Content-Type", request.DefaultMediaType)
+	req.Header.Set(request.HeaderTraceID, c.TraceID)
+	res, err := s.do(req)
+	if err != nil {
+		var f *failure
+		if errors.As(err, &f) && f.typ == gatewayresponse.IntegrationFailure {
+			f.typ = gatewayresponse.APIConfigurationError
+		}
+		return nil, err
+	}
+	if res.status/100 != 2 {
+		res.body.Reset()
+		bufPool.Put(res.body)
+		return nil, fail(gatewayresponse.APIConfigurationError, fmt.Errorf("lambda invoke returned %d", res.status))
+	}
+	return res, nil
 }
 
 // ProxyResult is a validated Lambda proxy result.

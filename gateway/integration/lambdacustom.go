@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,24 +54,9 @@ func (s *Stage) lambdaCustom(ctx context.Context, r *http.Request, c *request.Co
 	if err := applyMappedHeaders(req, in, env, restapi.AWS); err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", request.DefaultMediaType)
-	req.Header.Set(request.HeaderTraceID, c.TraceID)
-	res, err := s.do(req)
+	res, err := s.invokeLambda(req, c)
 	if err != nil {
-		// A failed invocation is a 500, as for aws_proxy (spec §9, §13.12).
-		var f *failure
-		if errors.As(err, &f) && f.typ == gatewayresponse.IntegrationFailure {
-			f.typ = gatewayresponse.APIConfigurationError
-		}
 		return nil, err
-	}
-	if res.status/100 != 2 {
-		// The Lambda service refused the call (no such function, throttled,
-		// payload not JSON): a 500 as for aws_proxy — UNCONFIRMED for type
-		// aws (LocalStack selects on the Invoke status instead).
-		res.body.Reset()
-		bufPool.Put(res.body)
-		return nil, fail(gatewayresponse.APIConfigurationError, fmt.Errorf("lambda invoke returned %d", res.status))
 	}
 	key := strconv.Itoa(res.status)
 	if res.header.Get(HeaderFunctionError) != "" {
