@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // API is a validated WebSocket API definition (fixtures/apis/*.websocket*.yaml),
