@@ -344,7 +344,7 @@ var deviations = []deviation{
 				}
 			})
 		},
-		fails: []string{"UnknownPathMissingAuthenticationToken", "WrongMethodMissingAuthenticationToken", "WrongStageMissingAuthenticationToken", "GatewayResponseDefault4XXInherited", "RequestIDHeadersOnEveryResponse"},
+		fails: []string{"UnknownPathMissingAuthenticationToken", "WrongMethodMissingAuthenticationToken", "WrongStageMissingAuthenticationToken", "GatewayResponseDefault4XXInherited"},
 	},
 	{
 		name: "Authorization header ignored on unknown routes",

@@ -63,7 +63,7 @@ var _ = conformance.Register(conformance.Area{
 	Checks: []conformance.Check{
 		{
 			Name: "IntegrationRequestHeadersNonProxy", Feature: FeatureHeaderMapping, Section: "§9",
-			Description: "A non-proxy HTTP integration sends the backend none of the client's headers, but Accept: application/json, User-Agent: AmazonAPIGateway_<apiId>, X-Amzn-Apigateway-Api-Id and X-Amzn-Trace-Id (AWS-REC, 2024-07-17)",
+			Description: "A non-proxy HTTP integration sends the backend none of the client's headers, but Accept: application/json, User-Agent: AmazonAPIGateway_<apiId>, X-Amzn-Apigateway-Api-Id and X-Amzn-Trace-Id (AWS-REC, 2024-07-17); an X-Forwarded-For of the gateway's own is NON-STRICT",
 			Needs:       []string{conformance.NeedRoute("http-request")},
 			Test: func(t *conformance.T) {
 				resp := t.Get(t.Target.URL("http-request"), header("X-Client-Marker", "from-the-client", "User-Agent", "gatecheck-client", "X-Forwarded-For", "198.51.100.7"))
@@ -82,7 +82,15 @@ var _ = conformance.Register(conformance.Area{
 				}
 				t.Expect(got.Get("X-Amzn-Trace-Id")).To(HavePrefix("Root="), "headers the backend got: %v", got)
 				t.Expect(got.Get("X-Client-Marker")).To(BeEmpty(), "a client header reached a non-proxy backend: %v", got)
-				t.Expect(got.Get("X-Forwarded-For")).To(BeEmpty(), "a non-proxy backend got X-Forwarded-For: %v", got)
+				xff := got.Get("X-Forwarded-For")
+				t.Expect(xff).NotTo(ContainSubstring("198.51.100.7"), "the client's X-Forwarded-For reached a non-proxy backend: %v", got)
+				if xff != "" {
+					// Inferred, not recorded: a Lambda function URL behind a
+					// non-proxy integration saw only the connecting address
+					// (2024-08-07), so AWS added none; its own would be
+					// harmless.
+					t.NonStrict("the gateway added X-Forwarded-For %q for a non-proxy backend; AWS appears to add none (inferred from test_http_integration_with_lambda, 2024-08-07)", xff)
+				}
 			},
 		},
 		{
@@ -103,7 +111,7 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "ForbiddenHeaderMappingFails", Feature: FeatureHeaderMapping, Section: "§9",
-			Description: "A request parameter mapping to a header API Gateway forbids (Content-Length) fails the call with 500 and nothing reaches the backend (AWS-REC TestApiGatewayHeaderRemapping, 2024-07-17)",
+			Description: "A request parameter mapping to a header API Gateway forbids (Content-Length) fails the call with 500 and nothing reaches the backend (AWS-REC TestApiGatewayHeaderRemapping, 2024-07-17; that the backend is not called is inferred from the 500 carrying no X-Amzn-Trace-Id, which a called backend's response has)",
 			Needs:       []string{conformance.NeedRoute("forbidden-header"), conformance.NeedFixtureCounters},
 			Test: func(t *conformance.T) {
 				scope := conformance.NewScope()

@@ -76,7 +76,7 @@ var _ = conformance.Register(conformance.Area{
 			Name:        "LambdaProxyEventHeaderCase",
 			Feature:     FeatureLambdaProxy,
 			Section:     "§9",
-			Description: "The Lambda proxy event keeps the spelling the client gave a header name (tEsT-HEADeR), but for Authorization, always capitalised",
+			Description: "The Lambda proxy event keeps the spelling the client gave a header name (tEsT-HEADeR; AWS-REC LocalStack test_lambda_aws_proxy_integration, 2024-07-10), but for Authorization, always capitalised (OBS: that test's notes on the recording)",
 			Needs:       []string{conformance.NeedRoute("lambda")},
 			Test: func(t *conformance.T) {
 				h := http.Header{"tEsT-HEADeR": {"aValUE"}, "authorization": {"random-value"}} // sent as spelled here (HTTP/1.1)

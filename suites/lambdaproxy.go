@@ -28,7 +28,7 @@ func malformedResult(name, result, what string) conformance.Check {
 		Name:        name,
 		Feature:     FeatureLambdaProxy,
 		Section:     "§9",
-		Description: `A Lambda proxy result ` + what + ` is malformed: 502 {"message": "Internal server error"}`,
+		Description: `A Lambda proxy result ` + what + ` is malformed: 502 {"message": "Internal server error"} (DG set-up-lambda-proxy-integrations: output in another format is a 502; AWS-REC LocalStack test_aws_proxy_response_payload_format_validation, 2024-11-15)`,
 		Needs:       []string{conformance.NeedRoute("lambda")},
 		Test: func(t *conformance.T) {
 			expectGatewayError(t, lambda(t, result), http.StatusBadGateway, "Internal server error", "")

@@ -225,6 +225,16 @@ func throttleUnderLoad(t *conformance.T) {
 	judge(t, sc)
 }
 
+// throttledErrorType grades a throttled response's x-amzn-ErrorType. The
+// only source for TooManyRequestsException is LocalStack's parity table,
+// not a recording or AWS document (spec §3.1, §4): another value is
+// NON-STRICT, never a failure.
+func throttledErrorType(t *conformance.T, resp *conformance.Response) {
+	if got := resp.Header.Get("x-amzn-ErrorType"); got != "TooManyRequestsException" {
+		t.NonStrict("x-amzn-ErrorType %q on a throttled response; TooManyRequestsException is UNCONFIRMED (LocalStack's parity table only)", got)
+	}
+}
+
 var _ = conformance.Register(conformance.Area{
 	Name:  "throttling",
 	Title: "Stage and method throttling",
@@ -258,7 +268,7 @@ var _ = conformance.Register(conformance.Area{
 			Name:        "ThrottledResponseTooManyRequests",
 			Feature:     FeatureThrottling,
 			Section:     "§3.1, §13.2",
-			Description: `A throttled request gets 429 {"message":"Too Many Requests"} with x-amzn-ErrorType TooManyRequestsException, no Retry-After, and never reaches the backend`,
+			Description: `A throttled request gets 429 {"message":"Too Many Requests"} (OBS) and never reaches the backend; x-amzn-ErrorType TooManyRequestsException (LocalStack's parity table only) and the absence of Retry-After (untagged in the spec) are graded NON-STRICT when they differ`,
 			Needs:       []string{conformance.NeedRoute("throttled"), conformance.NeedFixtureCounters},
 			Test: func(t *conformance.T) {
 				cfg := throttlingConfig(t)
@@ -270,9 +280,12 @@ var _ = conformance.Register(conformance.Area{
 				o := classify(t, responses, cfg.ThrottledStatus)
 				t.Expect(o.sample).NotTo(BeNil(), "no request was throttled: %v", o.statuses)
 				if o.sample.Status == http.StatusTooManyRequests {
-					expectGatewayError(t, o.sample, http.StatusTooManyRequests, "Too Many Requests", "TooManyRequestsException")
+					expectGatewayError(t, o.sample, http.StatusTooManyRequests, "Too Many Requests", "")
+					throttledErrorType(t, o.sample)
 				}
-				t.Expect(o.sample.Header.Get("Retry-After")).To(BeEmpty(), "API Gateway sends no Retry-After: %s", o.sample)
+				if ra := o.sample.Header.Get("Retry-After"); ra != "" {
+					t.NonStrict("Retry-After %q on a throttled response: no AWS source says either way for throttling (spec §13.2, untagged)", ra)
+				}
 				t.Expect(t.Invocations(scope)).To(Equal(int64(o.accepted)), "only accepted requests reach the backend")
 			},
 		},
