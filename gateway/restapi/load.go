@@ -300,7 +300,48 @@ func loadMethod(path, verb string, op *openapi3.Operation, field string, validat
 		return m
 	}
 	validateIntegration(&m.Integration, ifield, p)
+	checkDeclaredSources(m, ifield, p)
 	return m
+}
+
+// methodRequestSource splits a mapping source such as
+// method.request.header.X-Id into where the parameter is declared ("header",
+// "query", "path") and its name; ok is false for other sources (literals,
+// context, stage variables, the body).
+func methodRequestSource(source string) (in, name string, ok bool) {
+	rest, ok := strings.CutPrefix(source, "method.request.")
+	if !ok {
+		return "", "", false
+	}
+	kind, name, ok := strings.Cut(rest, ".")
+	switch kind {
+	case "header", "multivalueheader":
+		return "header", name, ok
+	case "querystring", "multivaluequerystring":
+		return "query", name, ok
+	case "path":
+		return "path", name, ok
+	}
+	return "", "", false
+}
+
+// checkDeclaredSources refuses a request parameter mapping from a method
+// request parameter the method does not declare: API Gateway refuses the
+// definition ("The method request parameters must be defined before being
+// referenced", DG x-amazon-apigateway-integration.requestParameters).
+func checkDeclaredSources(m *Method, field string, p *problems) {
+	for _, target := range sortedKeys(m.Integration.RequestParameters) {
+		in, name, ok := methodRequestSource(m.Integration.RequestParameters[target])
+		if !ok {
+			continue
+		}
+		declared := slices.ContainsFunc(m.Parameters, func(pr Parameter) bool {
+			return pr.In == in && (pr.Name == name || in == "header" && strings.EqualFold(pr.Name, name))
+		})
+		if !declared {
+			p.addf(field+".requestParameters."+target, "maps method.request %s parameter %q, which the method does not declare; API Gateway refuses this (fix: add `{name: %s, in: %s, schema: {type: string}}` to the method's parameters)", in, name, name, in)
+		}
+	}
 }
 
 var integrationTypes = []string{HTTPProxy, HTTP, Mock, AWSProxy, AWS}

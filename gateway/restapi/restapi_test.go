@@ -298,6 +298,12 @@ func TestLoadInvalidIntegrations(t *testing.T) {
 			itemsField + ".requestParameters.method.request.header.x", []string{"mapping targets start with integration.request."}},
 		{"bad mapping source", `{type: http_proxy, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.header.x: "body.x"}}`,
 			itemsField + ".requestParameters.integration.request.header.x", []string{`source "body.x" is not a literal`}},
+		{"undeclared header source", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.header.x: "method.request.header.X-Scope"}}`,
+			itemsField + ".requestParameters.integration.request.header.x", []string{`header parameter "X-Scope", which the method does not declare`, "fix: add `{name: X-Scope, in: header"}},
+		{"undeclared query source", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.querystring.q: "method.request.multivaluequerystring.q"}}`,
+			itemsField + ".requestParameters.integration.request.querystring.q", []string{`query parameter "q", which the method does not declare`}},
+		{"undeclared path source", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.path.x: "method.request.path.other"}}`,
+			itemsField + ".requestParameters.integration.request.path.x", []string{`path parameter "other"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := restapi.Load("api.yaml", withIntegration(tc.integration))
@@ -918,5 +924,32 @@ usagePlans:
 				t.Fatalf("%s: problems in another order:\n%v\nthen:\n%v", tc.name, first, again)
 			}
 		}
+	}
+}
+
+// Declared parameters may be mapped: the path parameter of the resource,
+// and a header whatever the case it is referred to in.
+func TestLoadDeclaredSourcesAccepted(t *testing.T) {
+	doc := []byte(`openapi: 3.0.1
+info: {title: t, version: "1"}
+paths:
+  /items/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: x-scope, in: header, schema: {type: string}}
+      responses: {"200": {description: OK}}
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: GET
+        uri: "http://example.com/{id}"
+        requestParameters:
+          integration.request.path.id: method.request.path.id
+          integration.request.header.X-Scope: method.request.header.X-Scope
+          integration.request.header.X-Body: method.request.body.name
+          integration.request.header.X-Stage: context.stage
+`)
+	if _, err := restapi.Load("api.yaml", doc); err != nil {
+		t.Fatal(err)
 	}
 }
