@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gatecheck/gatecheck/gateway/gatewayresponse"
@@ -27,9 +26,11 @@ const HeaderFunctionError = "X-Amz-Function-Error"
 // Integration response selection: for a function error (X-Amz-Function-Error
 // on the Invoke response, Handled or Unhandled) the patterns are matched
 // against the error's errorMessage (DOC, MODEL; "" when it has none, which
-// only a pattern such as .* matches); otherwise against the Invoke status,
-// "200" (MODEL: "For all other HTTP and AWS back ends, the HTTP status code is
-// matched"; OBS, LocalStack). Patterns match the whole string and . does not
+// only a pattern such as .* matches); a result has no error to match, so
+// patterns see "" too (MODEL: "If the back end is an AWS Lambda function, the
+// AWS Lambda function error header is matched"; the status is matched only
+// for other back ends. OBS: LocalStack selects on errorMessage or "").
+// Patterns match the whole string and . does not
 // match a newline (OBS; restapi compiles them so). No match: the default
 // response — a function error is then a 200 with the error as the body (DOC:
 // "Lambda errors are returned as 200 OK responses by default"); no default
@@ -58,7 +59,7 @@ func (s *Stage) lambdaCustom(ctx context.Context, r *http.Request, c *request.Co
 	if err != nil {
 		return nil, err
 	}
-	key := strconv.Itoa(res.status)
+	key := ""
 	if res.header.Get(HeaderFunctionError) != "" {
 		key = errorMessage(res.body.Bytes())
 	}

@@ -149,8 +149,23 @@ func TestLambdaCustomPatternMatching(t *testing.T) {
 	}
 }
 
-// A successful result is matched by its Invoke status, not by an
-// errorMessage key it happens to have.
+// A successful result has no function error to match: patterns see "", so
+// one that matches the Invoke status (2\d\d) does not select it (MODEL:
+// for a Lambda back end the function error is matched, the status only for
+// other back ends).
+func TestLambdaCustomResultMatchedAsEmpty(t *testing.T) {
+	h, calls := lambdaCustomHarness(t, result(`"Pass"`))
+	in := restapi.Integration{Type: restapi.AWS, HTTPMethod: "POST", URI: lambdaURI,
+		Responses: map[string]restapi.IntegrationResponse{"default": {StatusCode: "200"}, "2\\d\\d": {StatusCode: "404"}}}
+	rec := h.serveLambda(in, httptest.NewRequest("GET", "/test/lambda/x", nil), nil, "")
+	receive(t, calls, "Lambda invocation")
+	if rec.Code != 200 {
+		t.Errorf("got %d, want the default 200: a result is not matched by its Invoke status", rec.Code)
+	}
+}
+
+// A successful result is not matched by an errorMessage key it happens to
+// have.
 func TestLambdaCustomResultIsNotAnError(t *testing.T) {
 	h, calls := lambdaCustomHarness(t, result(`{"errorMessage":"Invalid input"}`))
 	in := restapi.Integration{Type: restapi.AWS, HTTPMethod: "POST", URI: lambdaURI,
