@@ -120,7 +120,7 @@ func newEvent(r *http.Request, c *request.Context, functionARN string) *proxyEve
 			HTTPMethod:        r.Method,
 			Identity:          eventIdentity{SourceIP: c.SourceIP, UserAgent: nonEmpty(r.UserAgent())},
 			Path:              fullPath,
-			Protocol:          "HTTP/1.1", // what AWS reports for HTTP/2 clients too (spec §11)
+			Protocol:          request.Protocol,
 			RequestID:         c.ID,
 			RequestTime:       c.Start.UTC().Format(requestTimeLayout),
 			RequestTimeEpoch:  c.Start.UnixMilli(),
@@ -131,7 +131,7 @@ func newEvent(r *http.Request, c *request.Context, functionARN string) *proxyEve
 		ev.RequestContext.APIID = c.API.ID()
 		ev.RequestContext.ResourceID = c.API.ResourceID(c.Resource)
 	}
-	ev.RequestContext.DomainPrefix = domainPrefix(r.Host, ev.RequestContext.APIID)
+	ev.RequestContext.DomainPrefix = request.DomainPrefix(r.Host, ev.RequestContext.APIID)
 	if c.Stage != nil {
 		ev.RequestContext.Stage = c.Stage.StageName
 	}
@@ -281,23 +281,6 @@ func eventPathParameters(resourcePath, path string, decoded map[string]string) m
 		}
 	}
 	return out
-}
-
-// domainPrefix is the first label of the host the client called
-// ($context.domainPrefix; on AWS, the API's id in
-// {apiId}.execute-api.{region}.amazonaws.com). A client of the emulator
-// calls an IP address or a one-label name such as localhost, which has no
-// such label: then it is the API's id, as AWS's would be.
-func domainPrefix(host, apiID string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if host == "" || net.ParseIP(host) != nil || !strings.Contains(host, ".") {
-		return apiID
-	}
-	label, _, _ := strings.Cut(host, ".")
-	return label
 }
 
 // accountID is the account of a function ARN

@@ -2,7 +2,8 @@ package mapping
 
 import (
 	"encoding/json"
-	"strings"
+
+	"github.com/gatecheck/gatecheck/gateway/request"
 )
 
 // contextValue is $context.name (name may be dotted: identity.sourceIp),
@@ -31,17 +32,22 @@ func (e *Env) contextValue(name string) any {
 			return e.Request.URL.Path
 		}
 	case "protocol":
-		if e.Request != nil {
-			return e.Request.Proto
-		}
+		return request.Protocol
 	case "domainName":
 		if e.Request != nil {
 			return e.Request.Host
 		}
 	case "domainPrefix":
 		if e.Request != nil {
-			prefix, _, _ := strings.Cut(e.Request.Host, ".")
-			return prefix
+			apiID := ""
+			if c.API != nil {
+				apiID = c.API.ID()
+			}
+			return request.DomainPrefix(e.Request.Host, apiID)
+		}
+	case "resourceId":
+		if c.API != nil {
+			return c.API.ResourceID(c.Resource)
 		}
 	case "apiId":
 		if c.API != nil {

@@ -103,6 +103,14 @@ func TestContextInTemplates(t *testing.T) {
 		{"$stageVariables.version $stageVariables.get('host') $stageVariables.keySet() [$stageVariables.nope]", "v1 backend:9090 [host, version] []"},
 		{"#foreach($k in $stageVariables.keySet())$k=$stageVariables.get($k);#end", "host=backend:9090;version=v1;"},
 	})
+	// As in the Lambda event: HTTP/1.1 for an HTTP/2 client, and the API's
+	// id as the prefix of a host that has no such label (an IP address).
+	h2 := testEnv("")
+	h2.Request.Proto, h2.Request.Host = "HTTP/2.0", "127.0.0.1:8080"
+	h2.Ctx.Resource = &restapi.Resource{Path: "/items/{id}", ID: "abc123"}
+	renderAll(t, h2, []tmplCase{
+		{"$context.protocol $context.domainName $context.domainPrefix $context.resourceId $context.apiId", "HTTP/1.1 127.0.0.1:8080 a1b2c3d4e5 abc123 a1b2c3d4e5"},
+	})
 	e.Error = &mapping.Error{Message: `say "hi"`, ResponseType: "DEFAULT_4XX"}
 	renderAll(t, e, []tmplCase{
 		{`{"message":$context.error.messageString,"type":"$context.error.responseType"}`, `{"message":"say \"hi\"","type":"DEFAULT_4XX"}`},
