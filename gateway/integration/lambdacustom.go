@@ -55,6 +55,9 @@ func (s *Stage) lambdaCustom(ctx context.Context, r *http.Request, c *request.Co
 	if err := applyMappedHeaders(req, in, env, restapi.AWS); err != nil {
 		return nil, err
 	}
+	// So do the request template's $context.requestOverride.header values
+	// (DG: overrides apply to every non-proxy integration).
+	applyRequestOverrides(req, env)
 	res, err := s.invokeLambda(req, c)
 	if err != nil {
 		return nil, err

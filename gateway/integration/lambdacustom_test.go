@@ -249,6 +249,25 @@ func TestLambdaCustomPassthroughAndMappedHeaders(t *testing.T) {
 	}
 }
 
+// A request template's header override reaches the Invoke call, as a
+// mapped header does.
+func TestLambdaCustomRequestOverride(t *testing.T) {
+	h, calls := lambdaCustomHarness(t, result(`{"ok":true}`))
+	in := restapi.Integration{Type: restapi.AWS, HTTPMethod: "POST", URI: lambdaURI,
+		RequestTemplates: map[string]string{"application/json": `#set($context.requestOverride.header.X-Amz-Invocation-Type = 'Event'){"a":1}`},
+		Responses:        map[string]restapi.IntegrationResponse{"default": {StatusCode: "200"}}}
+	req := httptest.NewRequest("POST", "/test/lambda/x", nil)
+	req.Header.Set("Content-Type", "application/json")
+	h.serveLambda(in, req, nil, `{}`)
+	inv := receive(t, calls, "Lambda invocation")
+	if v := inv.header.Get("X-Amz-Invocation-Type"); v != "Event" {
+		t.Errorf("X-Amz-Invocation-Type = %q, want the override's Event", v)
+	}
+	if inv.body != `{"a":1}` {
+		t.Errorf("payload = %s", inv.body)
+	}
+}
+
 func TestLambdaCustomInvokeFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
