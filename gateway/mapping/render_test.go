@@ -212,3 +212,12 @@ func TestSubstitute(t *testing.T) {
 		}
 	}
 }
+
+// A body the JSON parser accepts can be rendered: both stop at the same
+// depth (300 levels failed to render while the parser took 512).
+func TestDeepBodyRendersIfParsed(t *testing.T) {
+	deep := strings.Repeat("[", 300) + strings.Repeat("]", 300)
+	if got, err := testEnv(deep).Render("$input.json('$')"); err != nil || got != deep {
+		t.Errorf("300 levels: %q, %v", got, err)
+	}
+}

@@ -8,8 +8,8 @@ import (
 )
 
 // maxJSONDepth bounds the nesting FromJSON accepts (the recursion depth of
-// its parser).
-const maxJSONDepth = 512
+// its parser): what templates can render, no deeper.
+const maxJSONDepth = maxDepth
 
 // FromJSON parses a JSON document into template values: objects become
 // *Map (key order kept), arrays *List marked JSON, integers that fit int64

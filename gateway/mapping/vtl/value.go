@@ -1,7 +1,7 @@
 package vtl
 
 import (
-	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -146,10 +146,11 @@ type PropertySetter interface {
 
 // maxDepth bounds how deeply nested a value may be when it is rendered,
 // compared or encoded: a list can be made to contain itself
-// (#set($l = []) $l.add($l)), which would otherwise recurse forever.
-const maxDepth = 200
+// (#set($l = []) $l.add($l)), which would otherwise recurse forever. It is
+// also the deepest JSON FromJSON accepts, so a body that parses renders.
+const maxDepth = 512
 
-var errTooDeep = errors.New("value nested more than 200 levels deep (or containing itself)")
+var errTooDeep = fmt.Errorf("value nested more than %d levels deep (or containing itself)", maxDepth)
 
 // truthy is Velocity 1.7's #if test: null and false are false, anything
 // else (the empty string included) is true.

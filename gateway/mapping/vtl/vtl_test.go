@@ -366,7 +366,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"$s.matches('(a)\\1')", "not supported", 1, 3},
 		{"$s.replaceAll('l', '$2')", "no group 2", 1, 3},
 		{"$s.replaceAll('l', '$x')", "illegal group reference", 1, 3},
-		{"#set($l = [])$l.add($l)$l", "nested more than 200", 1, 24},
+		{"#set($l = [])$l.add($l)$l", "nested more than 512", 1, 24},
 		{"#foreach($i in [1..100001])#end", "has more than", 1, 16},
 	} {
 		_, err := render(t, tc.tmpl, fixture())
