@@ -75,7 +75,7 @@ var Rows = []Behaviour{
 		Source: "§9; LocalStack test_lambda_aws_proxy_integration (2024-07-10, revalidated 2024-08-02)", Confidence: AWSREC, Emulated: Yes,
 		Checks: []string{"LambdaProxyEventGatewayHeaders"}, Note: "an EDGE endpoint's CloudFront-* and Via headers are not emulated: the reference gateway is REGIONAL"},
 	{Area: "lambda-event", What: "Header names keep the client's spelling, except Authorization, always capitalised", Source: "§9; LocalStack test_lambda_aws_proxy_integration (2024-07-10)",
-		Confidence: AWSREC, Emulated: Yes, Checks: []string{"LambdaProxyEventHeaderCase"}},
+		Confidence: AWSREC, Emulated: Partly, Checks: []string{"LambdaProxyEventHeaderCase"}, Note: "over HTTP/1.1 only: HTTP/2 clients, and later requests on a connection after a chunked one, reach the function with canonical names"},
 	{Area: "lambda-event", What: "requestContext names the API id, stage, resource, the path with the stage, the domain, HTTP/1.1, the request ids and a CLF requestTime; body is null for a GET",
 		Source: "§9, §11; LocalStack test_lambda_aws_proxy_integration (2024-07-10)", Confidence: AWSREC, Emulated: Partly,
 		Checks: []string{"LambdaProxyEventRequestContext"}, Note: "accountId, resourceId and the identity's null fields are the emulator's own values"},
@@ -83,7 +83,7 @@ var Rows = []Behaviour{
 		Source: "§9; LocalStack test_lambda_aws_proxy_integration (2024-07-10)", Confidence: AWSREC, Emulated: Yes, Checks: []string{"LambdaProxyEventPathEncoding"}},
 	{Area: "lambda-event", What: "A request path with empty segments (//x) is matched with them collapsed; requestContext.path keeps them",
 		Source: "§9; LocalStack test_lambda_aws_proxy_integration (2024-07/08)", Confidence: AWSREC, Emulated: Partly,
-		Note: "the emulator gives the greedy parameter /x where AWS gives x, and answers //stage/x with 403: no check"},
+		Note: "checked by the gateway's end-to-end tests, not by a conformance check; an empty segment before the stage (//stage/x) is answered 403, which is UNCONFIRMED for AWS"},
 	{Area: "lambda-event", What: "integration requestParameters do not apply to AWS_PROXY: the event has the client's headers and query",
 		Source: "§9; LocalStack test_lambda_aws_proxy_integration_request_data_mapping (2024-07-22)", Confidence: AWSREC, Emulated: Yes, Note: "no check yet"},
 
@@ -109,7 +109,7 @@ var Rows = []Behaviour{
 	// Mapping templates and binary payloads (spec §9).
 	{Area: "templates", What: "Request and response templates run VTL: #set, #if, #foreach, $input.path/json/params, $util (escapeJavaScript, base64, urlEncode, parseJson), $context",
 		Source: "§9; DG api-gateway-mapping-template-reference.md", Confidence: DOC, Emulated: Partly,
-		Checks: []string{"MappingTemplateDirectives"}, Note: "a VTL subset; $context.domainName, domainPrefix, resourceId, requestTime and accountId are not mapped yet"},
+		Checks: []string{"MappingTemplateDirectives"}, Note: "a VTL subset (grammar in gateway/mapping/vtl/doc.go); $context.accountId is not mapped"},
 	{Area: "templates", What: "$context.responseOverride.status and .header set by a template are what the client gets; $context.requestOverride values reach the response template",
 		Source: "§9; DG apigateway-override-request-response-parameters.md; LocalStack recordings (2023-09-17, 2024-11-06)", Confidence: AWSREC, Emulated: Yes,
 		Checks: []string{"MappingTemplateOverrides"}},
