@@ -75,7 +75,7 @@ var Rows = []Behaviour{
 		Source: "§9; LocalStack test_lambda_aws_proxy_integration (2024-07-10, revalidated 2024-08-02)", Confidence: AWSREC, Emulated: Yes,
 		Checks: []string{"LambdaProxyEventGatewayHeaders"}, Note: "an EDGE endpoint's CloudFront-* and Via headers are not emulated: the reference gateway is REGIONAL"},
 	{Area: "lambda-event", What: "Header names keep the client's spelling, except Authorization, always capitalised", Source: "§9; LocalStack test_lambda_aws_proxy_integration (2024-07-10)",
-		Confidence: AWSREC, Emulated: Partly, Checks: []string{"LambdaProxyEventHeaderCase"}, Note: "over HTTP/1.1 only: HTTP/2 clients, and later requests on a connection after a chunked one, reach the function with canonical names"},
+		Confidence: AWSREC, Emulated: Yes, Checks: []string{"LambdaProxyEventHeaderCase"}, Note: "recorded from the HTTP/1.1 request line and headers (the reference gateway serves HTTP/1.x; a chunked or upgraded request ends its connection, so no later request loses its spelling)"},
 	{Area: "lambda-event", What: "requestContext names the API id, stage, resource, the path with the stage, the domain, HTTP/1.1, the request ids and a CLF requestTime; body is null for a GET",
 		Source: "§9, §11; LocalStack test_lambda_aws_proxy_integration (2024-07-10)", Confidence: AWSREC, Emulated: Partly,
 		Checks: []string{"LambdaProxyEventRequestContext"}, Note: "accountId, resourceId and the identity's null fields are the emulator's own values"},
