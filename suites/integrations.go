@@ -10,6 +10,7 @@ package suites
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	. "github.com/onsi/gomega"
@@ -139,6 +140,45 @@ var _ = conformance.Register(conformance.Area{
 				resp := t.Get(t.Target.URL("lambda-select", "statusCode", "200"), nil)
 				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
 				t.Expect(strings.TrimSpace(string(resp.Body))).To(Equal(`"Pass"`), "the function's result is the body: %s", resp)
+			},
+		},
+		{
+			Name: "LambdaErrorMappedByTemplate", Feature: FeatureLambdaIntegration, Section: "§9",
+			Description: "The integration response a non-proxy Lambda's function error selects applies its response template ($input.json('$') is the error payload) and its response parameters (a mapped Content-Type); a result selects the default and passes through (DG handle-errors-in-lambda-integration; AWS-REC test_lambda_aws_integration_response_with_mapping_templates, 2023-09-17)",
+			Needs:       []string{conformance.NeedRoute("lambda-mapping")},
+			Test: func(t *conformance.T) {
+				resp := t.Get(t.Target.URL("lambda-mapping")+"?result=function-error", nil)
+				t.Expect(resp.Status).To(Equal(http.StatusBadRequest), "the error's message selects the 400 response: %s", resp)
+				t.Expect(resp.Header.Get("Content-Type")).To(Equal("application/problem+json"), "the mapped Content-Type: %s", resp)
+				var got struct {
+					Type      string `json:"type"`
+					RequestID string `json:"requestId"`
+					Error     struct {
+						ErrorMessage string `json:"errorMessage"`
+					} `json:"error"`
+				}
+				t.Expect(json.Unmarshal(resp.Body, &got)).To(Succeed(), "the response template's output is JSON: %s", resp)
+				t.Expect(got.Type).To(Equal("function-error"), "%s", resp)
+				t.Expect(got.Error.ErrorMessage).To(HavePrefix("gatecheck fixture: deliberate"), "$input.json('$') is the function's error: %s", resp)
+				t.Expect(got.RequestID).To(Equal(resp.Header.Get("x-amzn-RequestId")), "$context.requestId: %s", resp)
+				ok := t.Get(t.Target.URL("lambda-mapping")+"?result=status-string", nil)
+				t.Expect(ok.Status).To(Equal(http.StatusOK), "a result selects the default response: %s", ok)
+				t.Expect(json.Valid(ok.Body)).To(BeTrue(), "the result passes through as JSON: %s", ok)
+			},
+		},
+		{
+			Name: "BackendHeadersRemappedProxy", Feature: FeatureHeaderMapping, Section: "§9",
+			Description: "An HTTP_PROXY backend's own Date and Content-Length reach the client renamed x-amzn-Remapped-Date and x-amzn-Remapped-Content-Length, next to the gateway's own (AWS-REC TestApiGatewayHeaderRemapping[HTTP_PROXY], 2024-07-17; test_http_integration_with_lambda, 2024-08-07)",
+			Needs:       []string{conformance.NeedRoute("inspect")},
+			Test: func(t *conformance.T) {
+				resp := t.Get(t.Target.URL("inspect"), nil)
+				t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
+				t.Expect(resp.Header.Get("x-amzn-Remapped-Date")).NotTo(BeEmpty(), "the backend's Date (every HTTP/1.1 server sends one): %v", resp.Header)
+				// The fixture sends Content-Length for a short document; a
+				// chunked one has none to remap.
+				if cl := resp.Header.Get("x-amzn-Remapped-Content-Length"); cl != "" {
+					t.Expect(cl).To(Equal(strconv.Itoa(len(resp.Body))), "the backend's Content-Length, renamed: %v", resp.Header)
+				}
 			},
 		},
 	},

@@ -48,6 +48,19 @@ var integrationDeviations = []deviation{
 		fails: []string{"HeaderRemappingNonProxy"},
 	},
 	{
+		name: "an HTTP_PROXY backend's Date and Content-Length are dropped",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
+				for k := range rec.Header() { // exact-case keys: Del would not find them
+					if strings.EqualFold(k, "x-amzn-Remapped-Date") || strings.EqualFold(k, "x-amzn-Remapped-Content-Length") {
+						delete(rec.Header(), k)
+					}
+				}
+			})
+		},
+		fails: []string{"BackendHeadersRemappedProxy"},
+	},
+	{
 		name: "a forbidden header mapping is dropped silently",
 		handler: func(t *testing.T, ref http.Handler) http.Handler {
 			return gatewayWith(t, func(api *restapi.API) {
@@ -68,6 +81,34 @@ var integrationDeviations = []deviation{
 			}, gateway.Options{})
 		},
 		fails: []string{"LambdaErrorSelectedByPattern"},
+	},
+	{
+		name: "a non-proxy Lambda's error is passed through untemplated",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, func(api *restapi.API) {
+				editIntegrations(api, "/parity/lambda-mapping", func(in *restapi.Integration) {
+					for k, r := range in.Responses {
+						r.ResponseTemplates = nil
+						in.Responses[k] = r
+					}
+				})
+			}, gateway.Options{})
+		},
+		fails: []string{"LambdaErrorMappedByTemplate"},
+	},
+	{
+		name: "a Lambda error response's parameters are not applied",
+		handler: func(t *testing.T, ref http.Handler) http.Handler {
+			return gatewayWith(t, func(api *restapi.API) {
+				editIntegrations(api, "/parity/lambda-mapping", func(in *restapi.Integration) {
+					for k, r := range in.Responses {
+						r.ResponseParameters = nil
+						in.Responses[k] = r
+					}
+				})
+			}, gateway.Options{})
+		},
+		fails: []string{"LambdaErrorMappedByTemplate"},
 	},
 }
 

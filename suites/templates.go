@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 
 	. "github.com/onsi/gomega"
 
@@ -134,6 +136,20 @@ var _ = conformance.Register(conformance.Area{
 				bad := t.Do(conformance.Request{Method: http.MethodPost, URL: t.Target.URL("binary-to-binary"),
 					Body: bytes.NewReader([]byte("not base64!")), Header: header("Content-Type", "text/plain")})
 				errorStatus(t, bad, http.StatusInternalServerError, "Internal server error")
+			},
+		},
+		{
+			Name: "BinaryConvertToTextEncodes", Feature: FeatureBinaryMedia, Section: "§9",
+			Description: "CONVERT_TO_TEXT on an integration response base64-encodes a binary payload, whatever the client's Accept (DG Content type conversions in API Gateway: binary payload, CONVERT_TO_TEXT -> base64-encoded string)",
+			Needs:       []string{conformance.NeedRoute("binary-bytes")},
+			Test: func(t *conformance.T) {
+				const n = 25
+				want := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("gatecheck\n", 3)[:n]))
+				for _, accept := range []string{"application/octet-stream", "application/json"} {
+					resp := t.Get(t.Target.URL("binary-bytes", "n", strconv.Itoa(n)), header("Accept", accept))
+					t.Expect(resp.Status).To(Equal(http.StatusOK), "Accept %s: %s", accept, resp)
+					t.Expect(strings.TrimRight(string(resp.Body), "=")).To(Equal(strings.TrimRight(want, "=")), "Accept %s: the fixture's %d bytes, base64-encoded: %s", accept, n, resp)
+				}
 			},
 		},
 	},

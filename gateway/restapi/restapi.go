@@ -140,8 +140,10 @@ func (i *Integration) ResponseFor(key string) (*IntegrationResponse, bool) {
 	}
 	for _, p := range sel {
 		if p.re.MatchString(key) {
-			r := i.Responses[p.pattern]
-			return &r, true
+			// Responses edited after Load may have dropped a compiled pattern.
+			if r, ok := i.Responses[p.pattern]; ok {
+				return &r, true
+			}
 		}
 	}
 	if r, ok := i.Responses["default"]; ok {
