@@ -90,7 +90,7 @@ var Rows = []Behaviour{
 	// Non-proxy integrations (spec §9).
 	{Area: "integrations", What: "A non-proxy HTTP integration sends none of the client's headers, but Accept: application/json, User-Agent: AmazonAPIGateway_<apiId>, X-Amzn-Apigateway-Api-Id and X-Amzn-Trace-Id",
 		Source: "§9 (missing from the spec); LocalStack TestApiGatewayHeaderRemapping (2024-07-17), test_http_integration_with_lambda (2024-08-07)", Confidence: AWSREC, Emulated: Yes,
-		Checks: []string{"IntegrationRequestHeadersNonProxy"}},
+		Checks: []string{"IntegrationRequestHeadersNonProxy"}, Note: "a mapped Trailer header is recorded reaching an HTTP backend; the emulator cannot send one (Go's HTTP client refuses it)"},
 	{Area: "integrations", What: "HTTP_PROXY forwards the client's headers with X-Forwarded-For (client chain and IP), X-Amzn-Apigateway-Api-Id and X-Amzn-Trace-Id; the backend's Content-Length, Date and x-amzn-RequestId come back as x-amzn-Remapped-*",
 		Source: "§9; LocalStack test_http_integration_with_lambda (2024-08-07), TestApiGatewayHeaderRemapping[HTTP_PROXY] (2024-07-17)", Confidence: AWSREC, Emulated: Yes,
 		Checks: []string{"BackendHeadersRemappedProxy"},

@@ -53,10 +53,11 @@ var (
 	forbiddenMappedAWS = newHeaderSet("Content-Length", "Transfer-Encoding", "Authorization", "Connection", "Expect", "Proxy-Authenticate", "TE")
 
 	// droppedMappedHTTP: mapped request headers an HTTP backend never gets
-	// (AWS-REC: Connection, Expect, Proxy-Authenticate, TE, Via). Keep-Alive,
-	// Proxy-Connection and Trailer are connection-level here too (Go sends a
-	// Trailer header only with trailers) — not recorded. Upgrade is sent, as
-	// recorded.
+	// (AWS-REC: Connection, Expect, Proxy-Authenticate, TE, Via). Keep-Alive
+	// and Proxy-Connection are connection-level here too — not recorded.
+	// Trailer is a known gap: AWS-REC shows an HTTP backend receiving a
+	// mapped Trailer, but Go's Request.Write refuses to send a Trailer header
+	// without trailers, so the emulator cannot. Upgrade is sent, as recorded.
 	droppedMappedHTTP = newHeaderSet("Connection", "Expect", "Proxy-Authenticate", "TE", "Via", "Keep-Alive", "Proxy-Connection", "Trailer")
 	// droppedMappedAWS: Referer (OBS; the others OBS lists are forbidden
 	// for AWS) and the connection-level headers.
