@@ -122,7 +122,7 @@ var Rows = []Behaviour{
 	{Area: "templates", What: "Gateway response templates are rendered with $context.error.* and $context variables", Source: "§4; DG gateway response customisation",
 		Confidence: DOC, Emulated: Yes, Note: "checked through the gateway-responses checks"},
 	{Area: "templates", What: "A binary payload (Content-Type in binaryMediaTypes, wildcards such as image/* and */* included) comes back as is for a binary first Accept type and base64 for a text one",
-		Source: "§9; DG api-gateway-payload-encodings.md, -workflow.md", Confidence: DOC, Emulated: Yes, Checks: []string{"BinaryPayloadFollowsAccept"}},
+		Source: "§9; DG api-gateway-payload-encodings.md, api-gateway-payload-encodings-workflow.md", Confidence: DOC, Emulated: Yes, Checks: []string{"BinaryPayloadFollowsAccept"}},
 	{Area: "templates", What: "contentHandling CONVERT_TO_TEXT base64-encodes; CONVERT_TO_BINARY decodes, and a payload that is not base64 fails with 500",
 		Source: "§9; DG api-gateway-payload-encodings-workflow.md", Confidence: DOC, Emulated: Yes, Checks: []string{"BinaryConvertToTextEncodes", "BinaryConversionFailureIs500"}},
 

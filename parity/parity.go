@@ -10,6 +10,7 @@ package parity
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -86,11 +87,21 @@ func Markdown(w io.Writer, rows []Behaviour) error {
 			for i, c := range r.Checks {
 				checks[i] = "`" + c + "`"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(what), cell(r.Source), r.Confidence, r.Emulated, strings.Join(checks, ", "))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(what), linkSources(cell(r.Source)), r.Confidence, r.Emulated, strings.Join(checks, ", "))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// dgPage matches a developer guide page named in a source
+// ("limits.md", "response-transfer-mode.html").
+var dgPage = regexp.MustCompile(`\b([a-z0-9]+(?:-[a-z0-9]+)*)\.(?:md|html)\b`)
+
+// linkSources turns the developer guide pages a source names into links,
+// so a reader can open the evidence.
+func linkSources(s string) string {
+	return dgPage.ReplaceAllString(s, "[$1](https://docs.aws.amazon.com/apigateway/latest/developerguide/$1.html)")
 }
 
 // cell escapes a table cell.

@@ -68,3 +68,4 @@ func TestRowsAreWhole(t *testing.T) {
 		}
 	}
 }
+
