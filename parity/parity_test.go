@@ -68,4 +68,3 @@ func TestRowsAreWhole(t *testing.T) {
 		}
 	}
 }
-
