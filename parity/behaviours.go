@@ -157,13 +157,15 @@ var Rows = []Behaviour{
 	// Caching (spec §5).
 	{Area: "cache", What: "Within the TTL a GET is served from the stage cache; after it, from the backend; TTL 0 disables caching",
 		Source: "§5; DG api-gateway-caching.md", Confidence: DOC, Emulated: Yes,
-		Checks: []string{"CacheHitWithinTTL", "CacheMissAfterTTL", "CacheTTLZeroDisables", "CacheHitRatioUnderLoad"}},
+		Checks: []string{"CacheHitWithinTTL", "CacheMissAfterTTL", "CacheTTLZeroDisables", "CacheHitRatioUnderLoad"},
+		Note:   "the cache is best-effort (DOC): an entry gone before its TTL (less the profile's ttlSlack) passes NON-STRICT"},
 	{Area: "cache", What: "Only declared cacheKeyParameters key an entry; an undeclared path parameter is ignored for lookup",
 		Source: "§5, §13.5; DG; OBS (Terraform issue #856)", Confidence: DOC, Emulated: Yes,
 		Checks: []string{"CacheKeyParametersOnly", "CacheUndeclaredPathParameterIgnored"}},
 	{Area: "cache", What: "With the stage cache on, only GET is cached by default", Source: "§5; DG", Confidence: DOC, Emulated: Yes, Checks: []string{"CacheGETOnlyByDefault"}},
 	{Area: "cache", What: "Responses up to 1,048,576 bytes are cached; larger ones are served, not cached", Source: "§5, §12; DG limits.md", Confidence: DOC, Emulated: Yes,
-		Checks: []string{"CacheOversizeNotCached"}},
+		Checks: []string{"CacheOversizeNotCached"},
+		Note:   "whether the limit is inclusive is not documented: a body of exactly 1,048,576 bytes not cached passes NON-STRICT"},
 	{Area: "cache", What: "Encrypted entries are cached and served like others", Source: "§5; DG", Confidence: DOC, Emulated: Yes, Checks: []string{"CacheEncryptedEntriesServed"}},
 	{Area: "cache", What: "FlushStageCache answers 202 and empties the cache; a resize replaces the cluster", Source: "§5; model FlushStageCache; DG",
 		Confidence: MODEL, Emulated: Yes, Checks: []string{"CacheFlush", "CacheResizeFlushes"}},
@@ -174,7 +176,7 @@ var Rows = []Behaviour{
 	{Area: "cache", What: "An unauthorized max-age=0 is ignored with a warning header (default), silently, or refused with 403, per unauthorizedCacheControlHeaderStrategy",
 		Source: "§5, §13.6; DG; model", Confidence: DOC, Emulated: Yes,
 		Checks: []string{"CacheInvalidationUnauthorizedIgnoredWithHeader", "CacheInvalidationUnauthorizedSilent", "CacheInvalidationUnauthorizedFails"},
-		Note:   "the warning header's name and the 403 body are UNCONFIRMED and not checked"},
+		Note:   "the warning header's name and value are UNCONFIRMED: a missing header (or one under another name than the profile's) passes NON-STRICT; the 403 body is UNCONFIRMED and not checked"},
 
 	// Stages and canaries (spec §6, §7).
 	{Area: "stages", What: "Each stage resolves its own stage variables and $context.stage; an undefined variable renders empty",

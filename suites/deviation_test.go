@@ -844,13 +844,6 @@ var deviations = []deviation{
 		fails: []string{"CacheInvalidationUnauthorizedIgnoredWithHeader", "CacheInvalidationUnauthorizedFails", "CacheInvalidationUnauthorizedSilent"},
 	},
 	{
-		name: "no warning header for an ignored invalidation",
-		handler: func(t *testing.T, ref http.Handler) http.Handler {
-			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) { rec.Header().Del("Warning") })
-		},
-		fails: []string{"CacheInvalidationUnauthorizedIgnoredWithHeader"},
-	},
-	{
 		name: "warning header sent by SUCCEED_WITHOUT_RESPONSE_HEADER",
 		handler: func(t *testing.T, ref http.Handler) http.Handler {
 			return recorded(ref, func(r *http.Request, rec *httptest.ResponseRecorder) {
