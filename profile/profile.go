@@ -112,8 +112,10 @@ type Waits struct {
 	Poll       time.Duration `yaml:"poll"`       // polling interval inside Eventually
 	// Settle follows a control-plane change whose data-plane effect no
 	// single response can confirm (an intermediate canary percentage):
-	// AWS applies UpdateStage within seconds, not atomically. 0 for the
-	// reference gateway, which applies a change before UpdateStage returns.
+	// AWS applies UpdateStage within seconds, not atomically. It is also
+	// the grace a promotion under load has to switch the stage
+	// (CanaryUnderLoad). 0 for the reference gateway, which applies a
+	// change before UpdateStage returns.
 	Settle time.Duration `yaml:"settle"`
 }
 

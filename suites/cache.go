@@ -31,11 +31,15 @@ type CacheConfig struct {
 	// Stage is the stage with the cache cluster; the cached routes are
 	// called there, each with a fresh `gc` query string, which is a cache
 	// key parameter on every cached route.
-	Stage           string        `yaml:"stage"`
-	ShortTTLSeconds int           `yaml:"shortTtlSeconds"` // routes.cached-short's cacheTtlInSeconds
-	TTLSlack        time.Duration `yaml:"ttlSlack"`        // how late after the TTL an entry may still be served
+	Stage           string `yaml:"stage"`
+	ShortTTLSeconds int    `yaml:"shortTtlSeconds"` // routes.cached-short's cacheTtlInSeconds
+	// TTLSlack is the cache's timing tolerance: an entry served later than
+	// TTL+TTLSlack fails CacheMissAfterTTL; one gone before TTL−TTLSlack is
+	// graded NON-STRICT (the cache is best-effort, spec §5).
+	TTLSlack time.Duration `yaml:"ttlSlack"`
 	// WarningHeader is the header SUCCEED_WITH_RESPONSE_HEADER adds; empty:
-	// not checked (AWS's name is UNCONFIRMED, spec §14).
+	// not looked for. Its absence is only NON-STRICT: AWS's name is
+	// UNCONFIRMED (spec §14).
 	WarningHeader string `yaml:"warningHeader"`
 	ClusterSize   string `yaml:"clusterSize"` // the stage's cacheClusterSize
 	ResizeTo      string `yaml:"resizeTo"`    // another size, for the resize check
@@ -147,14 +151,14 @@ func cacheChecks() []conformance.Check {
 		},
 		{
 			Name: "CacheMissAfterTTL", Feature: FeatureCache, Section: "§5",
-			Description: "An entry is served until its TTL and not much after: past cacheTtlInSeconds the backend is called again",
+			Description: "A cached entry is not served much after its TTL: past cacheTtlInSeconds + ttlSlack the backend is called again. An entry gone before TTL − ttlSlack is NON-STRICT, not a failure: the cache is documented as best-effort (spec §5), so early eviction is allowed",
 			Needs:       need("cached-short"),
 			Test: func(t *conformance.T) {
 				cfg := cacheConfig(t)
 				ttl := time.Duration(cfg.ShortTTLSeconds) * time.Second
 				gc := conformance.NewScope()
-				start := time.Now()
-				id := getID(t, cached(t, "cached-short", gc), nil)
+				start := time.Now() // before the entry exists, so a conforming expiry is never measured early
+				id := primed(t, "cached-short", gc)
 				var changedAfter time.Duration
 				t.Eventually(func(g Gomega) {
 					r, err := t.Target.Get(t.Ctx, cached(t, "cached-short", gc), nil)
@@ -162,7 +166,11 @@ func cacheChecks() []conformance.Check {
 					changedAfter = time.Since(start)
 					g.Expect(r.Header.Get(backend.HeaderInvocationID)).NotTo(Equal(id))
 				}).WithTimeout(ttl+cfg.TTLSlack).WithPolling(ttl/20).Should(Succeed(), "the entry expires after %v", ttl)
-				t.Expect(changedAfter).To(BeNumerically(">=", ttl*9/10), "the entry expired after %v, before its %v TTL", changedAfter, ttl)
+				if changedAfter < ttl-cfg.TTLSlack {
+					// "API Gateway caches responses ... best-effort" (spec §5, DOC): an
+					// entry may go before its TTL, e.g. under memory pressure.
+					t.NonStrict("the entry was gone after %v, before its %v TTL (less ttlSlack %v); the cache is best-effort (spec §5)", changedAfter.Round(time.Millisecond), ttl, cfg.TTLSlack)
+				}
 			},
 		},
 		{
@@ -213,13 +221,21 @@ func cacheChecks() []conformance.Check {
 		},
 		{
 			Name: "CacheOversizeNotCached", Feature: FeatureCache, Section: "§5, §12",
-			Description: "A response of 1,048,576 bytes is cached; one byte more is served but not cached",
-			Needs:       need("cached-limit", "cached-large"),
+			Description: "A response body of 1,048,577 bytes, over the documented 1,048,576-byte cacheable maximum however the size is counted, is served whole but not cached, while the stage caches small responses. A body of exactly 1,048,576 bytes not being cached is NON-STRICT: whether the limit is inclusive, and whether headers or encryption count, is not documented",
+			Needs:       need("cached", "cached-limit", "cached-large"),
 			Test: func(t *conformance.T) {
 				gc := conformance.NewScope()
+				// Not caching an oversize response only means something on a
+				// stage that caches at all.
+				primed(t, "cached", gc)
 				limit := t.Get(cached(t, "cached-limit", gc), nil)
-				t.Expect(limit.Body).To(HaveLen(1 << 20))
-				t.Expect(getID(t, cached(t, "cached-limit", gc), nil)).To(Equal(invocationID(t, limit)), "1,048,576 bytes is cached")
+				t.Expect(limit.Body).To(HaveLen(1<<20), "precondition: routes.cached-limit answers exactly 1,048,576 bytes")
+				if again := getID(t, cached(t, "cached-limit", gc), nil); again != invocationID(t, limit) {
+					// Spec §5/§12 (DOC) give the maximum, not whether it is
+					// inclusive; the stored item may also carry headers and
+					// encryption overhead ("encryption can enlarge the stored item").
+					t.NonStrict("a body of exactly 1,048,576 bytes was not cached; whether AWS's 1,048,576-byte cache limit is inclusive is not documented")
+				}
 				large := t.Get(cached(t, "cached-large", gc), nil)
 				t.Expect(large.Body).To(HaveLen(1<<20+1), "the large response is served whole")
 				t.Expect(getID(t, cached(t, "cached-large", gc), nil)).NotTo(Equal(invocationID(t, large)), "1,048,577 bytes is not cached")
@@ -357,15 +373,15 @@ func invalidationChecks() []conformance.Check {
 		},
 		{
 			Name: "CacheInvalidationUnauthorizedIgnoredWithHeader", Feature: FeatureCacheInvalidation, Section: "§5, §13.6",
-			Description: "By default (SUCCEED_WITH_RESPONSE_HEADER) an unauthorized max-age=0 is ignored: the cached response is served, with a warning header (checked only when the profile names it: AWS's header is UNCONFIRMED)",
+			Description: "By default (SUCCEED_WITH_RESPONSE_HEADER) an unauthorized max-age=0 is ignored: the cached response is served. The warning header is looked for only when the profile names it, and its absence is NON-STRICT, not a failure: AWS's header name and value are UNCONFIRMED (spec §14)",
 			Needs:       need("cached"),
 			Test: func(t *conformance.T) {
 				gc := conformance.NewScope()
 				old := primed(t, "cached", gc)
 				r := t.Do(with(maxAge0(false), cached(t, "cached", gc)))
 				t.Expect(invocationID(t, r)).To(Equal(old), "an unauthorized invalidation is ignored")
-				if name := cacheConfig(t).WarningHeader; name != "" {
-					t.Expect(r.Header.Get(name)).NotTo(BeEmpty(), "the %s header tells the caller: %s", name, r)
+				if name := cacheConfig(t).WarningHeader; name != "" && r.Header.Get(name) == "" {
+					t.NonStrict("no %s header on the ignored invalidation (the header the profile names; AWS's name and value are UNCONFIRMED, spec §14)", name)
 				}
 			},
 		},

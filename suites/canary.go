@@ -140,7 +140,7 @@ func awaitTraffic(t *conformance.T, stage, canary string) {
 	url := t.Target.StageURL(stage, path)
 	t.Eventually(func(g Gomega) {
 		for range consecutiveConfirmations {
-			g.Expect(mockVia(t, url, t.Target.HTTP).Canary).To(Equal(canary))
+			g.Expect(mockVia(t, g, url, t.Target.HTTP).Canary).To(Equal(canary))
 		}
 	}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(),
 		"%d consecutive responses with isCanaryRequest %s after the change", consecutiveConfirmations, canary)
@@ -231,7 +231,7 @@ func sample(t *conformance.T, stage string, n int, client *http.Client) []bool {
 	url := t.Target.StageURL(stage, path)
 	seq := make([]bool, 0, n)
 	for i := 0; i < n; i++ {
-		r := mockVia(t, url, client)
+		r := mockVia(t, t, url, client)
 		switch r.Canary {
 		case "true":
 			t.Expect(r.Version).To(Equal(cfg.CanaryVersion), "a canary request sees the canary's overrides: %+v", r)
@@ -248,15 +248,17 @@ func sample(t *conformance.T, stage string, n int, client *http.Client) []bool {
 	return seq
 }
 
-func mockVia(t *conformance.T, url string, client *http.Client) mockDoc {
+// mockVia GETs routes.mock at url and asserts with g: t itself, or an
+// Eventually's Gomega so that a failed attempt is retried.
+func mockVia(t *conformance.T, g Gomega, url string, client *http.Client) mockDoc {
 	req, err := http.NewRequestWithContext(t.Ctx, http.MethodGet, url, nil)
-	t.Expect(err).NotTo(HaveOccurred())
+	g.Expect(err).NotTo(HaveOccurred())
 	resp, err := client.Do(req)
-	t.Expect(err).NotTo(HaveOccurred())
+	g.Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
-	t.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
 	var d mockDoc
-	t.Expect(decodeJSON(resp, &d)).To(Succeed())
+	g.Expect(decodeJSON(resp, &d)).To(Succeed())
 	return d
 }
 
@@ -315,7 +317,7 @@ func canaryUnderLoad(t *conformance.T) {
 	path, _ := t.Target.Profile.Route("mock")
 	opts := canarysplit.Options{
 		URL: t.Target.StageURL(cfg.PromoteStage, path), Percent: cfg.Percent, Alpha: cfg.Alpha, Delta: cfg.Delta, CanaryVersion: cfg.CanaryVersion,
-		Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
+		Rate: cfg.LoadRate, Duration: cfg.LoadDuration, Grace: t.Target.Profile.Waits.Settle,
 		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
 		// Called from the scenario's goroutine: no assertions here.
 		Promote: func(ctx context.Context) error {
@@ -323,10 +325,30 @@ func canaryUnderLoad(t *conformance.T) {
 			return err
 		},
 	}
-	judge(t, runScenario(t, "CanaryUnderLoad", FeatureCanary, func(raw io.Writer) (*reports.Scenario, error) {
+	sc := runScenario(t, "CanaryUnderLoad", FeatureCanary, func(raw io.Writer) (*reports.Scenario, error) {
 		opts.Raw = raw
 		return canarysplit.Run(t.Ctx, opts)
-	}))
+	})
+	judge(t, sc)
+	for _, reason := range canarysplit.NonStrict(sc) {
+		t.NonStrict("%s", reason)
+	}
+	// The run may end inside the grace (waits.settle) and so not see the
+	// switch: the stage must still switch within the bound.
+	awaitPromoted(t, opts.URL, cfg.CanaryVersion, t.Target.Profile.Waits.Settle+t.Target.Profile.Waits.Eventually)
+}
+
+// awaitPromoted waits up to bound until consecutiveConfirmations responses
+// in a row from url are promoted: the canary's version, as base requests.
+func awaitPromoted(t *conformance.T, url, version string, bound time.Duration) {
+	t.Eventually(func(g Gomega) {
+		for range consecutiveConfirmations {
+			r := mockVia(t, g, url, t.Target.HTTP)
+			g.Expect(r.Version).To(Equal(version), "%+v", r)
+			g.Expect(r.Canary).To(Equal("false"), "%+v", r)
+		}
+	}).WithTimeout(bound).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(),
+		"%d consecutive promoted responses within %v after the run", consecutiveConfirmations, bound)
 }
 
 var _ = conformance.Register(conformance.Area{
@@ -415,9 +437,9 @@ var _ = conformance.Register(conformance.Area{
 				url := t.Target.StageURL(cfg.PromoteStage, path)
 				seen := map[string]bool{}
 				t.Eventually(func(g Gomega) {
-					r := mockVia(t, url, t.Target.HTTP)
+					r := mockVia(t, g, url, t.Target.HTTP)
 					want := map[string]string{"false": baseDeployment, "true": canaryDeployment}[r.Canary]
-					t.Expect(r.Deployment).To(Equal(want), "$context.deploymentId of a request with isCanaryRequest %s: %+v", r.Canary, r)
+					g.Expect(r.Deployment).To(Equal(want), "$context.deploymentId of a request with isCanaryRequest %s: %+v", r.Canary, r)
 					seen[r.Canary] = true
 					g.Expect(seen).To(HaveLen(2))
 				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(time.Millisecond).Should(Succeed(), "at 50 %% both base and canary requests occur before the promotion")
@@ -429,11 +451,11 @@ var _ = conformance.Register(conformance.Area{
 				t.Expect(promoted.CanarySettings.PercentTraffic).To(BeZero())
 				t.Eventually(func(g Gomega) {
 					for range consecutiveConfirmations {
-						g.Expect(mockVia(t, url, t.Target.HTTP).Version).To(Equal(cfg.CanaryVersion))
+						g.Expect(mockVia(t, g, url, t.Target.HTTP).Version).To(Equal(cfg.CanaryVersion))
 					}
 				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "the promoted variables take effect")
 				for i := 0; i < 50; i++ {
-					r := mockVia(t, url, t.Target.HTTP)
+					r := mockVia(t, t, url, t.Target.HTTP)
 					t.Expect(r.Version).To(Equal(cfg.CanaryVersion), "after promotion every request has the canary's version: %+v", r)
 					t.Expect(r.Canary).To(Equal("false"), "and is a base request (percentTraffic 0): %+v", r)
 					t.Expect(r.Extra).To(Equal(cfg.CanaryOnly), "the canary-only variable was copied too: %+v", r)
@@ -443,7 +465,7 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "CanaryUnderLoad", Feature: FeatureCanary, Section: "§6",
-			Description: "Under constant load the canary share passes an exact binomial test (alpha 1e-6; its power for ±5 points on the requests the run produced is reported, the CanarySplit check is the planned one), a promotion halfway switches every later request, and nothing fails across the switch: zero 5xx, zero connection errors",
+			Description: "Under constant load, with no error before the promotion, the canary share passes an exact binomial test (alpha 1e-6; its power for ±5 points on the requests the run produced is reported, the CanarySplit check is the planned one), and a promotion halfway switches the stage: a stage that never switches fails. Spec §6 says neither that the switch is immediate nor that it is error-free, so requests still unpromoted after waits.settle, and errors or 5xx across the switch, are NON-STRICT with their counts",
 			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
 			Scenario:    true,
 			Test:        canaryUnderLoad,
