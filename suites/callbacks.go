@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,13 +71,122 @@ func callbacksUnderLoad(t *conformance.T) {
 		Callbacks: callbackClient(t), Connections: cfg.LoadConnections, Rate: cfg.LoadRate, Duration: cfg.LoadDuration,
 		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
 	}
-	judge(t, runScenario(t, "CallbacksUnderLoad", FeatureCallbacks, func(raw io.Writer) (*reports.Scenario, error) {
+	sc := runScenario(t, "CallbacksUnderLoad", FeatureCallbacks, func(raw io.Writer) (*reports.Scenario, error) {
 		opts.Raw = raw
 		return wsload.Run(t.Ctx, opts)
-	}))
+	})
+	if sc.Verdict == reports.Passed {
+		for _, ph := range sc.Phases {
+			for _, r := range wsload.NonStrictReasons(ph) {
+				t.NonStrict("%s", r)
+			}
+		}
+	}
+	judge(t, sc)
 }
 
 var callbackNeeds = []string{conformance.NeedWebSocket, conformance.NeedCallbacks}
+
+// callbackOrdering posts numbered messages one after another, each
+// awaited (so the check knows which were answered 200), and reads them
+// back, bounded by markers posted after them.
+func callbackOrdering(t *conformance.T) {
+	w, id := connected(t)
+	defer w.shut()
+	c := callbackClient(t)
+	const n = 200
+	prefix := "seq-" + uuid.NewString()[:8] + "-"
+	accepted := map[int]bool{}
+	throttled := 0
+	for i := range n {
+		err := c.PostToConnection(t.Ctx, id, []byte(prefix+strconv.Itoa(i)))
+		switch {
+		case err == nil:
+			accepted[i] = true
+		case connections.StatusOf(err) == http.StatusTooManyRequests:
+			throttled++ // LimitExceededException: refused, not lost (spec §8.3, MODEL)
+		default:
+			t.Expect(err).NotTo(HaveOccurred(), "PostToConnection %d of %d to an open connection", i, n)
+		}
+	}
+	if len(accepted) == 0 {
+		t.Invalid("every one of %d posts was answered 429 LimitExceededException, a documented rate limit: no delivery to judge", n)
+	}
+	seen := map[int]int{}       // message → times it arrived
+	markers := map[string]int{} // marker → times it arrived
+	var order []int             // messages in the order of their first arrival
+	missing := func() []int {
+		var m []int
+		for i := range n {
+			if accepted[i] && seen[i] == 0 {
+				m = append(m, i)
+			}
+		}
+		return m
+	}
+	// Pass 0 reads until its marker and every accepted message arrived;
+	// pass 1 until its marker, catching late duplicates. Each waits at
+	// most Waits.Request for each frame.
+	for pass := range 2 {
+		marker := fmt.Sprintf("marker-%d-%s", pass, uuid.NewString())
+		markers[marker] = 0
+		err := c.PostToConnection(t.Ctx, id, []byte(marker))
+		markerSeen := false
+		if connections.StatusOf(err) == http.StatusTooManyRequests {
+			throttled++
+			markerSeen = true // refused: not awaited
+		} else {
+			t.Expect(err).NotTo(HaveOccurred(), "posting a marker")
+		}
+		for !markerSeen || (pass == 0 && len(missing()) > 0) {
+			f, ok := w.poll(t, t.Target.Profile.Waits.Request, "the numbered messages")
+			if !ok {
+				break
+			}
+			if k, ok := markers[f]; ok {
+				markers[f] = k + 1
+				markerSeen = markerSeen || f == marker
+				continue
+			}
+			s, ours := strings.CutPrefix(f, prefix)
+			i, err := strconv.Atoi(s)
+			t.Expect(ours && err == nil && i >= 0 && i < n).To(BeTrue(), "a frame nobody posted: %.100q", f)
+			if seen[i]++; seen[i] == 1 {
+				order = append(order, i)
+			}
+		}
+		t.Expect(missing()).To(BeEmpty(), "messages answered 200 that never arrived (none came for %v)", t.Target.Profile.Waits.Request)
+		t.Expect(markerSeen).To(BeTrue(), "the marker answered 200 never arrived (none came for %v)", t.Target.Profile.Waits.Request)
+	}
+	outOfOrder, dups, refusedArrived := 0, 0, 0
+	for i := range n {
+		if !accepted[i] && seen[i] > 0 {
+			refusedArrived++
+		}
+		dups += max(seen[i]-1, 0)
+	}
+	for _, k := range markers {
+		dups += max(k-1, 0)
+	}
+	for k, highest := 0, -1; k < len(order); k++ {
+		if order[k] < highest {
+			outOfOrder++
+		}
+		highest = max(highest, order[k])
+	}
+	if throttled > 0 {
+		t.NonStrict("%d posts were answered 429 LimitExceededException, a documented rate limit (spec §8.3, MODEL): refused, not judged", throttled)
+	}
+	if refusedArrived > 0 {
+		t.NonStrict("%d messages answered 429 arrived all the same (no AWS source says what a refused message does)", refusedArrived)
+	}
+	if outOfOrder > 0 {
+		t.NonStrict("%d of %d messages arrived after a later one: no AWS source promises in-order delivery (spec §8.3)", outOfOrder, len(order))
+	}
+	if dups > 0 {
+		t.NonStrict("%d duplicate deliveries: no AWS source promises exactly-once delivery (spec §8.3)", dups)
+	}
+}
 
 // callbackClient is a signed @connections client for the profile's
 // WebSocket stage.
@@ -112,10 +222,12 @@ var _ = conformance.Register(conformance.Area{
 	Checks: []conformance.Check{
 		{
 			Name: "CallbacksUnderLoad", Feature: FeatureCallbacks, Section: "§8.3",
-			Description: "Many open connections, a steady rate of PostToConnection calls (Vegeta, open model): every accepted callback is delivered exactly once, delivery latency is reported, and every connection closes cleanly",
-			Needs:       callbackNeeds,
-			Scenario:    true,
-			Test:        callbacksUnderLoad,
+			Description: "Many open connections, a steady rate of PostToConnection calls (Vegeta, open model): every callback answered 200 is delivered (spec §8.3, MODEL) and no frame nobody posted arrives; delivery latency is reported. " +
+				"Graded NON-STRICT, never failed: duplicate deliveries (no AWS source promises exactly-once), a client's close answered with another code than 1000 or not at all (close codes and the closing handshake UNCONFIRMED for AWS) " +
+				"and 429 LimitExceededException answers (a documented rate limit, counted apart; invalid if every callback got one)",
+			Needs:    callbackNeeds,
+			Scenario: true,
+			Test:     callbacksUnderLoad,
 		},
 		{
 			Name: "CallbackEcho", Feature: FeatureCallbacks, Section: "§8.3",
@@ -131,20 +243,10 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "CallbackOrdering", Feature: FeatureCallbacks, Section: "§8.3",
-			Description: "Callbacks posted one after another to one connection arrive in order, none lost, none duplicated (200 numbered messages)",
-			Needs:       callbackNeeds,
-			Test: func(t *conformance.T) {
-				w, id := connected(t)
-				defer w.shut()
-				const n = 200
-				prefix := uuid.NewString()[:8] + "-"
-				w.send(t, map[string]any{"action": "burst", "count": n, "prefix": prefix})
-				for i := range n {
-					got := w.next(t, t.Target.Profile.Waits.Request, fmt.Sprintf("burst message %d of %d", i, n))
-					t.Expect(got).To(Equal(fmt.Sprintf("%s%d", prefix, i)), "message %d of the burst (in order, no loss, no duplicate)", i)
-				}
-				expectNoFrame(t, w, callbackClient(t), id, "nothing after the burst's last message (no duplicate)")
-			},
+			Description: "Callbacks posted one after another to one connection (200 numbered messages, each awaited): every one answered 200 arrives (a 200 is the message accepted for the connection, spec §8.3 MODEL) and no frame nobody posted arrives. " +
+				"Graded NON-STRICT, never failed, as no AWS source promises them: order (re:Post QUo2AXrcKYT0arTRwBNjzMdA finds no guarantee in the docs), exactly-once delivery, and posts answered 429 LimitExceededException (a documented rate limit)",
+			Needs: callbackNeeds,
+			Test:  callbackOrdering,
 		},
 		{
 			Name: "CallbackBroadcast", Feature: FeatureCallbacks, Section: "§8.3",

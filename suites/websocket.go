@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	gws "github.com/gorilla/websocket"
@@ -82,94 +81,6 @@ func wsConfig(t *conformance.T) *WebSocketConfig {
 		t.Skipf("needs feature %q claimed (its stage and API key)", FeatureWebSocket)
 	}
 	return c
-}
-
-// wsConn is a client connection whose frames a reader goroutine delivers,
-// so a check can wait for a frame with a bound without breaking the
-// connection (gorilla's read deadlines are fatal to it).
-type wsConn struct {
-	*gws.Conn
-	frames   chan string
-	done     chan struct{} // closed when the reader stops
-	err      error         // why it stopped; read after done
-	overflow atomic.Bool   // a frame was dropped: the check cannot judge loss
-}
-
-func newWSConn(c *gws.Conn) *wsConn {
-	w := &wsConn{Conn: c, frames: make(chan string, 1024), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for {
-			_, msg, err := c.ReadMessage()
-			if err != nil {
-				w.err = err
-				return
-			}
-			select {
-			case w.frames <- string(msg):
-			default: // a check that stops reading must not pin this goroutine
-				w.overflow.Store(true)
-			}
-		}
-	}()
-	return w
-}
-
-// next returns the next frame, or fails the check after d.
-func (w *wsConn) next(t *conformance.T, d time.Duration, what string) string {
-	t.Expect(w.overflow.Load()).To(BeFalse(), "more than %d frames were waiting unread: frames were dropped by the check itself", cap(w.frames))
-	select {
-	case f := <-w.frames:
-		return f
-	case <-w.done:
-		select {
-		case f := <-w.frames:
-			return f
-		default:
-		}
-		t.Expect(w.err).NotTo(HaveOccurred(), "the connection closed while waiting for %s", what)
-	case <-time.After(d):
-		t.Expect(fmt.Errorf("no frame within %v", d)).NotTo(HaveOccurred(), "waiting for %s", what)
-	case <-t.Ctx.Done():
-		t.Expect(t.Ctx.Err()).NotTo(HaveOccurred(), "waiting for %s", what)
-	}
-	return ""
-}
-
-// closed waits until the server closes the connection and returns the
-// close code (0 if it ended without a close frame).
-func (w *wsConn) closed(t *conformance.T, d time.Duration, what string) int {
-	select {
-	case <-w.done:
-	case <-time.After(d):
-		t.Expect(fmt.Errorf("still open after %v", d)).NotTo(HaveOccurred(), what)
-	}
-	var ce *gws.CloseError
-	if errors.As(w.err, &ce) {
-		return ce.Code
-	}
-	return 0
-}
-
-func (w *wsConn) send(t *conformance.T, v any) {
-	b, ok := v.([]byte)
-	if !ok {
-		var err error
-		b, err = json.Marshal(v)
-		t.Expect(err).NotTo(HaveOccurred())
-	}
-	t.Expect(w.WriteMessage(gws.TextMessage, b)).To(Succeed(), "sending a message")
-}
-
-// shut closes the connection cleanly and waits for the reader.
-func (w *wsConn) shut() {
-	_ = w.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(time.Second))
-	select {
-	case <-w.done:
-	case <-time.After(2 * time.Second):
-	}
-	_ = w.Close()
-	<-w.done
 }
 
 // event is the fixture's description of one event it received, which the
@@ -312,6 +223,43 @@ func handshakeStatusAt(t *conformance.T, base, query string, h http.Header) int 
 	return resp.StatusCode
 }
 
+// expectDisconnect waits, up to Waits.Eventually, for the connection's
+// $disconnect at the fixture. $disconnect is best effort, not guaranteed
+// (spec §8.2, DOC): none is graded NON-STRICT, never failed. One that
+// comes carries eventType DISCONNECT (spec §8.4, DOC).
+func expectDisconnect(t *conformance.T, id, when string) {
+	wait := t.Target.Profile.Waits.Eventually
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	poll := time.NewTicker(t.Target.Profile.Waits.Poll)
+	defer poll.Stop()
+	for {
+		evs := fixtureEvents(t, id)
+		for _, e := range evs {
+			if e.RouteKey == "$disconnect" {
+				t.Expect(e.EventType).To(Equal("DISCONNECT"), "the $disconnect %s: %v", when, routeKeys(evs))
+				return
+			}
+		}
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			t.NonStrict("no $disconnect reached the integration within %v %s: $disconnect is best effort, not guaranteed (spec §8.2, DOC)", wait, when)
+			return
+		case <-t.Ctx.Done():
+			t.Expect(t.Ctx.Err()).NotTo(HaveOccurred(), "waiting for $disconnect %s", when)
+			return
+		}
+	}
+}
+
+// expectHandshakeRefused checks an authorization failure on $connect: the
+// handshake is rejected with 401 or 403, either of which AWS documents
+// (spec §8.2, DOC); which one is not judged.
+func expectHandshakeRefused(t *conformance.T, status int, what string) {
+	t.Expect(status).To(BeElementOf(http.StatusUnauthorized, http.StatusForbidden), "%s: rejected with 401 or 403, no connection made (101 is a connection)", what)
+}
+
 // wsMetrics sums the gateway's WebSocket counters for stage over every
 // API (Prometheus text at target.metricsURL), by metric name.
 func wsMetrics(t *conformance.T, stage string) map[string]float64 {
@@ -377,15 +325,15 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "WebSocketAPIKeyOnConnectOnly", Feature: FeatureWebSocket, Section: "§3.4, §8.2",
-			Description: "An API key required on $connect: a handshake without it is rejected with 403; once connected, messages need no key",
+			Description: "An API key required on $connect: a handshake without it, or with an unknown key, is rejected with 401 or 403 (spec §8.2: either, DOC) and no connection is made; once connected, messages need no key",
 			Needs:       wsNeeds,
 			Test: func(t *conformance.T) {
 				cfg := wsConfig(t)
 				if cfg.APIKey == "" {
 					t.Skipf("the profile's $connect requires no API key (websocket.apiKey)")
 				}
-				t.Expect(handshakeStatus(t, "", nil)).To(Equal(http.StatusForbidden), "handshake without x-api-key")
-				t.Expect(handshakeStatus(t, "", http.Header{"X-Api-Key": {"gatecheckNotAKey0000000000"}})).To(Equal(http.StatusForbidden), "handshake with an unknown key")
+				expectHandshakeRefused(t, handshakeStatus(t, "", nil), "handshake without x-api-key")
+				expectHandshakeRefused(t, handshakeStatus(t, "", http.Header{"X-Api-Key": {"gatecheckNotAKey0000000000"}}), "handshake with an unknown key")
 				w := dialWS(t, cfg.Stage)
 				defer w.shut()
 				w.whoAmI(t) // messages carry no key: routed all the same
@@ -393,7 +341,7 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "WebSocketIAMConnect", Feature: FeatureWebSocket, Section: "§8.2",
-			Description: "IAM authorization on $connect: an unsigned handshake or one signed with an unknown key is rejected with 403 and no connection is made; a SigV4-signed handshake connects",
+			Description: "IAM authorization on $connect: an unsigned handshake or one signed with an unknown key is rejected with 401 or 403 (spec §8.2: either, DOC) and no connection is made; a SigV4-signed handshake connects",
 			Needs:       []string{conformance.NeedWebSocketNoDefault, conformance.NeedCallbacks},
 			Test: func(t *conformance.T) {
 				cfg := wsConfig(t)
@@ -401,11 +349,11 @@ var _ = conformance.Register(conformance.Area{
 					t.Skipf("the profile's APIs require no IAM authorization on $connect (websocket.noDefaultRequiresIAM)")
 				}
 				base := t.Target.Profile.Target.WebSocketNoDefaultURL
-				t.Expect(handshakeStatusAt(t, base, "", http.Header{})).To(Equal(http.StatusForbidden), "unsigned handshake")
+				expectHandshakeRefused(t, handshakeStatusAt(t, base, "", http.Header{}), "unsigned handshake")
 				forged := http.Header{}
 				t.Expect(t.Target.SignHandshake(t.Ctx, base, cfg.Stage, "", forged)).To(Succeed())
 				forged.Set("Authorization", strings.Replace(forged.Get("Authorization"), "Credential=", "Credential=AKIAGATECHECKFORGED0", 1))
-				t.Expect(handshakeStatusAt(t, base, "", forged)).To(Equal(http.StatusForbidden), "handshake signed with an unknown access key")
+				expectHandshakeRefused(t, handshakeStatusAt(t, base, "", forged), "handshake signed with an unknown access key")
 				w := dialWSAt(t, base, cfg.Stage, "")
 				defer w.shut()
 				w.whoAmI(t)
@@ -497,17 +445,27 @@ var _ = conformance.Register(conformance.Area{
 			},
 		},
 		{
-			Name: "WebSocketDisconnect", Feature: FeatureWebSocket, Section: "§8.2",
-			Description: "When the client closes, $disconnect reaches its integration with eventType DISCONNECT (best effort: awaited, not required at once)",
-			Needs:       wsFixtureNeeds,
+			Name: "WebSocketDisconnect", Feature: FeatureWebSocket, Section: "§8.2, §8.4",
+			Description: "When the client closes, a $disconnect that reaches the integration carries eventType DISCONNECT (§8.4, DOC). " +
+				"Graded NON-STRICT, never failed: no $disconnect within the wait (best effort, not guaranteed: §8.2, DOC) and a client's close not answered with a close frame (RFC 6455 §5.5.1; no AWS source; the code is not judged)",
+			Needs: wsFixtureNeeds,
 			Test: func(t *conformance.T) {
 				w := dialWS(t, wsConfig(t).Stage)
+				defer w.shut()
 				id := w.whoAmI(t)
-				w.shut()
-				t.Eventually(func(g Gomega) {
-					keys := routeKeys(fixtureEvents(t, id))
-					g.Expect(keys).To(ContainElement("DISCONNECT $disconnect"))
-				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "$disconnect for %s", id)
+				t.Expect(w.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(time.Second))).To(Succeed(), "sending the client's close")
+				wait := time.NewTimer(t.Target.Profile.Waits.Request)
+				defer wait.Stop()
+				select {
+				case <-w.done:
+					var ce *gws.CloseError
+					if !errors.As(w.err, &ce) || ce.Code == gws.CloseAbnormalClosure { // 1006: gorilla's name for no close frame
+						t.NonStrict("the client's close was answered by dropping the connection, with no close frame (RFC 6455 §5.5.1 asks for one; no AWS source records what API Gateway does)")
+					}
+				case <-wait.C:
+					t.NonStrict("the connection was still open %v after the client's close (RFC 6455 §5.5.1 asks for a close frame in answer; no AWS source records what API Gateway does)", t.Target.Profile.Waits.Request)
+				}
+				expectDisconnect(t, id, "after the client's close")
 			},
 		},
 		{
@@ -593,8 +551,9 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "WebSocketIdleTimeout", Feature: FeatureWebSocket, Section: "§2.1",
-			Description: "A connection with no data messages for the idle timeout is closed by the gateway (close code UNCONFIRMED, not asserted) and $disconnect fires",
-			Needs:       wsFixtureNeeds,
+			Description: "A connection with no data messages for the idle timeout is closed by the gateway, not before it and not long after (§2.1, DOC; close code UNCONFIRMED, not judged). " +
+				"A $disconnect that follows carries eventType DISCONNECT; none within the wait is graded NON-STRICT ($disconnect is best effort, §8.2 DOC)",
+			Needs: wsFixtureNeeds,
 			Test: func(t *conformance.T) {
 				cfg := wsConfig(t)
 				if cfg.ShortStage == "" {
@@ -611,9 +570,7 @@ var _ = conformance.Register(conformance.Area{
 				w.closed(t, cfg.IdleTimeout+cfg.LifetimeSlack+t.Target.Profile.Waits.Request, "an idle connection")
 				t.Expect(time.Since(sent)).To(BeNumerically(">=", cfg.IdleTimeout), "closed before the idle timeout")
 				t.Expect(time.Since(answered)).To(BeNumerically("<=", cfg.IdleTimeout+cfg.LifetimeSlack), "closed long after the idle timeout")
-				t.Eventually(func(g Gomega) {
-					g.Expect(routeKeys(fixtureEvents(t, id))).To(ContainElement("DISCONNECT $disconnect"))
-				}).WithTimeout(t.Target.Profile.Waits.Eventually).WithPolling(t.Target.Profile.Waits.Poll).Should(Succeed(), "$disconnect after the idle timeout")
+				expectDisconnect(t, id, "after the idle timeout")
 			},
 		},
 		{

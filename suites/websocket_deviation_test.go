@@ -26,6 +26,7 @@ import (
 	gws "github.com/gorilla/websocket"
 
 	"github.com/gatecheck/gatecheck/fixtures"
+	"github.com/gatecheck/gatecheck/fixtures/backend"
 	"github.com/gatecheck/gatecheck/gateway"
 	"github.com/gatecheck/gatecheck/gateway/sigv4"
 	"github.com/gatecheck/gatecheck/gateway/websocket"
@@ -100,13 +101,27 @@ func onConnections(next http.Handler, edit func(r *http.Request, rec *httptest.R
 // through rewrite (which may drop them or close the client); @connections
 // calls are reverse-proxied with their Host kept, so signatures still verify.
 func relay(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame []byte) ([]byte, bool)) http.Handler {
-	return relayBoth(t, upstreamWS, rewrite, nil)
+	return relayWith(t, upstreamWS, relayOptions{rewrite: rewrite})
 }
 
 // relayBoth is relay that can also rewrite the client's frames (their
 // type and data) before the gateway sees them; toGateway nil passes them
 // on.
 func relayBoth(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, frame []byte) ([]byte, bool), toGateway func(typ int, msg []byte) (int, []byte)) http.Handler {
+	return relayWith(t, upstreamWS, relayOptions{rewrite: rewrite, toGateway: toGateway})
+}
+
+// relayOptions say how a relay changes the traffic it passes.
+type relayOptions struct {
+	rewrite   func(client *gws.Conn, frame []byte) ([]byte, bool) // the gateway's frames; nil passes them on
+	toGateway func(typ int, msg []byte) (int, []byte)             // the client's frames; nil passes them on
+	// dropOnClientClose answers the client's close frame by dropping the
+	// connection, with no close frame in return.
+	dropOnClientClose bool
+}
+
+func relayWith(t *testing.T, upstreamWS string, o relayOptions) http.Handler {
+	rewrite, toGateway := o.rewrite, o.toGateway
 	up, _ := url.Parse("http" + strings.TrimPrefix(upstreamWS, "ws"))
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.SetURL(up)
@@ -141,6 +156,9 @@ func relayBoth(t *testing.T, upstreamWS string, rewrite func(client *gws.Conn, f
 		if err != nil {
 			server.Close()
 			return
+		}
+		if o.dropOnClientClose {
+			client.SetCloseHandler(func(int, string) error { return client.UnderlyingConn().Close() })
 		}
 		wg.Add(2)
 		go func() { // client → gateway
@@ -326,14 +344,35 @@ var wsDeviations = []deviation{
 		fails: []string{"WebSocketConnect", "WebSocketConnectRejected", "WebSocketAPIKeyOnConnectOnly"},
 	},
 	{
-		name: "custom routes ignored and $disconnect never fired",
+		// (A $disconnect never fired is best effort on AWS: NON-STRICT,
+		// TestMissingDisconnectIsNonStrict.)
+		name: "custom routes ignored",
 		websocket: func(t *testing.T) (http.Handler, http.Handler) {
 			return mainWS(t, func(api *websocket.API) {
 				delete(api.Routes, "reply")
-				delete(api.Routes, websocket.RouteDisconnect)
 			}, websocket.Options{}), nil
 		},
-		fails: []string{"WebSocketCustomRoute", "WebSocketDisconnect", "WebSocketIdleTimeout"},
+		fails: []string{"WebSocketCustomRoute"},
+	},
+	{
+		name: "$disconnect invoked with eventType MESSAGE",
+		websocket: func(t *testing.T) (http.Handler, http.Handler) {
+			// The integration requests go through a proxy that relabels
+			// DISCONNECT, as a gateway with a wrong $context.eventType would.
+			fixture, _ := url.Parse(getEnv(t).embedded.FixtureURL)
+			proxy := httputil.NewSingleHostReverseProxy(fixture)
+			relabel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get(backend.HeaderEventType) == backend.EventDisconnect {
+					r.Header.Set(backend.HeaderEventType, backend.EventMessage)
+				}
+				proxy.ServeHTTP(w, r)
+			}))
+			t.Cleanup(relabel.Close)
+			return mainWS(t, func(api *websocket.API) {
+				api.SetVariable("backend", strings.TrimPrefix(relabel.URL, "http://"))
+			}, websocket.Options{}), nil
+		},
+		fails: []string{"WebSocketDisconnect", "WebSocketIdleTimeout"},
 	},
 	{
 		name: "no $default route on the main API and a $default on the other",

@@ -1,11 +1,17 @@
 // Package wsload is the WebSocket callback scenario: N client connections
 // stay open while Vegeta posts M callbacks per second through the
-// @connections API, round-robin over the connections. Every callback must
-// reach its client exactly once (zero loss, zero duplicates), and every
-// connection must close cleanly at the end. It reports the callback
-// requests as any Vegeta scenario does (rate, status codes, latency) and
-// the delivery latency: from the moment Vegeta sent the POST to the moment
-// the client read the frame.
+// @connections API, round-robin over the connections. Every callback the
+// API accepted (200) must reach its client. It reports the callback requests as any
+// Vegeta scenario does (rate, status codes, latency) and the delivery
+// latency: from the moment Vegeta sent the POST to the moment the client
+// read the frame.
+//
+// What no AWS source documents is measured and reported, never failed
+// (NonStrictReasons): duplicate deliveries (spec §8.3 promises no
+// exactly-once delivery), a client's close answered with another code than
+// 1000 or not answered at all (close codes and the closing handshake are
+// UNCONFIRMED for AWS, spec §2.1 and §14), and 429 LimitExceededException
+// answers (a documented refusal, spec §8.3 MODEL, not a loss).
 //
 // Vegeta has no WebSocket support, so the clients are gorilla/websocket
 // connections; the callbacks are plain signed HTTP requests, which Vegeta
@@ -158,7 +164,7 @@ wait:
 			break wait
 		}
 	}
-	clean := closeAll(clients)
+	closes := closeAll(clients)
 	close(in.lat)
 	<-collectDone
 	if ctx.Err() != nil {
@@ -166,27 +172,56 @@ wait:
 	}
 
 	lost, dups, unexpected := tally(clients, posted, m)
+	throttled := m.StatusCodes[strconv.Itoa(http.StatusTooManyRequests)]
 	ph := reports.Phase{Name: "callbacks", RequestedRate: float64(o.Rate), AchievedRate: m.Rate, DurationSeconds: m.Duration.Seconds(),
 		Requests: m.Requests, StatusCodes: m.StatusCodes, Verdict: reports.Passed,
 		Latency: map[string]reports.Latency{"post": scenarios.Latency(&m), "delivery": stats.latency()},
 		Values: map[string]float64{"connections": float64(len(clients)), "posted": float64(posted), "accepted": float64(accepted),
-			"delivered": float64(stats.count), "lost": float64(lost), "duplicates": float64(dups), "unexpected": float64(unexpected),
-			"closedCleanly": float64(clean)}}
-	// Loss and duplicates are failures whatever the rate achieved; only a
-	// clean run is invalid when the load generator fell short.
+			"throttled": float64(throttled), "delivered": float64(stats.count), "lost": float64(lost), "duplicates": float64(dups),
+			"unexpected": float64(unexpected), "closedCleanly": float64(closes.normal), "closedWithOtherCode": float64(closes.other),
+			"closeUnanswered": float64(closes.unanswered)}}
+	// Loss is a failure whatever the rate achieved; only a run with
+	// nothing to fail is invalid when the load generator fell short.
 	switch {
-	case accepted < int(m.Requests):
-		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d of %d callbacks were not accepted (status codes %v, errors %v)", int(m.Requests)-accepted, m.Requests, m.StatusCodes, m.Errors)
-	case lost > 0 || dups > 0 || unexpected > 0:
-		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d accepted callbacks lost, %d delivered twice, %d frames nobody sent", lost, dups, unexpected)
-	case clean < len(clients):
-		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d of %d connections did not close cleanly", len(clients)-clean, len(clients))
+	case accepted+throttled < int(m.Requests):
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d of %d callbacks were answered neither 200 nor 429 LimitExceededException (status codes %v, errors %v)",
+			int(m.Requests)-accepted-throttled, m.Requests, m.StatusCodes, m.Errors)
+	case lost > 0 || unexpected > 0:
+		// A 200 from PostToConnection is the message accepted for the
+		// connection (spec §8.3, MODEL): one that never arrives is lost.
+		ph.Verdict, ph.Reason = reports.Failed, fmt.Sprintf("%d callbacks answered 200 were lost (never arrived), %d frames nobody sent", lost, unexpected)
+	case accepted == 0:
+		ph.Verdict, ph.Reason = reports.Invalid, fmt.Sprintf("every one of %d callbacks was answered 429 LimitExceededException, a documented rate limit: no delivery to judge", throttled)
 	case !scenarios.AchievedRateOK(&m, o.Rate):
 		ph.Verdict, ph.Reason = reports.Invalid, fmt.Sprintf("sent %.0f/s of the %d/s asked: the load generator was the limit", m.Rate, o.Rate)
+	default:
+		ph.Reason = strings.Join(NonStrictReasons(ph), "; ")
 	}
 	sc := &reports.Scenario{Verdict: reports.Passed}
 	scenarios.AddPhase(sc, &ph)
 	return sc, nil
+}
+
+// NonStrictReasons lists what a run measured that AWS documents nothing
+// against, so a check grades it NON-STRICT instead of failing: duplicate
+// deliveries, closes answered with another code than 1000 or not at all,
+// callbacks refused with 429.
+func NonStrictReasons(ph reports.Phase) []string {
+	var r []string
+	if n := ph.Values["throttled"]; n > 0 {
+		r = append(r, fmt.Sprintf("%.0f of %d callbacks were answered 429 LimitExceededException, a documented rate limit (spec §8.3, MODEL), not a loss; the %.0f accepted were judged",
+			n, ph.Requests, ph.Values["accepted"]))
+	}
+	if n := ph.Values["duplicates"]; n > 0 {
+		r = append(r, fmt.Sprintf("%.0f callbacks were delivered more than once: no AWS source promises exactly-once delivery (spec §8.3)", n))
+	}
+	if n := ph.Values["closedWithOtherCode"]; n > 0 {
+		r = append(r, fmt.Sprintf("%.0f of %.0f clients' close 1000 was answered with another close code: close codes are UNCONFIRMED (spec §2.1, §14)", n, ph.Values["connections"]))
+	}
+	if n := ph.Values["closeUnanswered"]; n > 0 {
+		r = append(r, fmt.Sprintf("%.0f of %.0f clients' close got no close frame in answer: RFC 6455 §5.5.1 asks for one, but no AWS source records what API Gateway does", n, ph.Values["connections"]))
+	}
+	return r
 }
 
 // inbox is what the clients' readers share.
@@ -294,10 +329,16 @@ func (c *client) read(in *inbox) {
 	}
 }
 
+// closeCount is how the server answered the clients' close frames.
+type closeCount struct {
+	normal     int // with a close frame of code 1000
+	other      int // with a close frame of another code
+	unanswered int // with no close frame: the connection dropped, or stayed open
+}
+
 // closeAll closes every connection with a close frame and waits, bounded,
-// for the server's close in return. It returns how many closed cleanly
-// (the server answered with a normal close).
-func closeAll(clients []*client) (clean int) {
+// for the server's close in return.
+func closeAll(clients []*client) (n closeCount) {
 	for _, c := range clients {
 		_ = c.conn.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	}
@@ -315,16 +356,22 @@ func closeAll(clients []*client) (clean int) {
 		_ = c.conn.Close()
 		<-c.done
 		c.mu.Lock()
-		if gws.IsCloseError(c.err, gws.CloseNormalClosure) {
-			clean++
+		var ce *gws.CloseError
+		switch {
+		case !errors.As(c.err, &ce) || ce.Code == gws.CloseAbnormalClosure: // 1006: gorilla's name for no close frame
+			n.unanswered++
+		case ce.Code == gws.CloseNormalClosure:
+			n.normal++
+		default:
+			n.other++
 		}
 		c.mu.Unlock()
 	}
-	return clean
+	return n
 }
 
 // tally compares what was accepted with what arrived: an accepted callback
-// (200) must arrive exactly once; a refused one must not arrive.
+// (200) must arrive; one that arrives more than once is counted (dups).
 func tally(clients []*client, posted int, m vegeta.Metrics) (lost, dups, unexpected int) {
 	got := map[uint64]int{}
 	for _, c := range clients {
