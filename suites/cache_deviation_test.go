@@ -1,6 +1,7 @@
 package suites_test
 
-// Deliberately wrong response caches and invalidation. Each is failed by the checks it names (TestChecksFailAgainstDeviations).
+// Deliberately wrong response caches and invalidation.
+// Each is failed by the checks it names (TestChecksFailAgainstDeviations).
 
 import (
 	"net/http"

@@ -1,6 +1,7 @@
 package suites_test
 
-// Deliberately wrong stages and canary releases. Each is failed by the checks it names (TestChecksFailAgainstDeviations).
+// Deliberately wrong stages and canary releases.
+// Each is failed by the checks it names (TestChecksFailAgainstDeviations).
 
 import (
 	"io"

@@ -1,6 +1,7 @@
 package suites_test
 
-// Deliberately wrong gateway responses, error catalog and request ids. Each is failed by the checks it names (TestChecksFailAgainstDeviations).
+// Deliberately wrong gateway responses, error catalog and request ids.
+// Each is failed by the checks it names (TestChecksFailAgainstDeviations).
 
 import (
 	"net/http"

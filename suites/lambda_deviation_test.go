@@ -1,6 +1,7 @@
 package suites_test
 
-// Deliberately wrong Lambda proxy results and events. Each is failed by the checks it names (TestChecksFailAgainstDeviations).
+// Deliberately wrong Lambda proxy results and events.
+// Each is failed by the checks it names (TestChecksFailAgainstDeviations).
 
 import (
 	"context"

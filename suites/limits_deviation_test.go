@@ -1,6 +1,7 @@
 package suites_test
 
-// Deliberately wrong integration timeouts and payload limits. Each is failed by the checks it names (TestChecksFailAgainstDeviations).
+// Deliberately wrong integration timeouts and payload limits.
+// Each is failed by the checks it names (TestChecksFailAgainstDeviations).
 
 import (
 	"bytes"

@@ -1,6 +1,7 @@
 package suites_test
 
-// Deliberately wrong throttling, usage plans and API keys. Each is failed by the checks it names (TestChecksFailAgainstDeviations).
+// Deliberately wrong throttling, usage plans and API keys.
+// Each is failed by the checks it names (TestChecksFailAgainstDeviations).
 
 import (
 	"net/http"
