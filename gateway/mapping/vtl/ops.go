@@ -3,6 +3,7 @@ package vtl
 // Operators and ranges: Velocity 1.7 arithmetic, comparison and [a..b].
 
 import (
+	"cmp"
 	"math"
 	"strconv"
 )
@@ -89,10 +90,10 @@ func (st *state) binary(x *binary) (any, error) {
 		}
 		if ia, ok := l.(int64); ok {
 			if ib, ok := r.(int64); ok {
-				return compare(x.op, cmpInt(ia, ib)), nil
+				return compare(x.op, cmp.Compare(ia, ib)), nil
 			}
 		}
-		return compare(x.op, cmpFloat(a, b)), nil
+		return compare(x.op, cmp.Compare(a, b)), nil
 	case "+":
 		if _, ok := l.(string); ok || isString(r) {
 			if l == nil || r == nil {
@@ -118,26 +119,6 @@ func (st *state) binary(x *binary) (any, error) {
 }
 
 func isString(v any) bool { _, ok := v.(string); return ok }
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 func compare(op string, c int) bool {
 	switch op {
