@@ -118,18 +118,36 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	window := promoteStart.Sub(start) / time.Duration(o.Windows)
 	wk, wn := make([]int, o.Windows), make([]int, o.Windows)
 	switchBy := promoteDone.Add(o.Grace)
+	// The tail: the last quarter of the run after the promotion, if the
+	// grace has ended by then. A stage still failing or stale there has not
+	// settled, whatever the switch's speed: that fails.
+	end := start.Add(o.Duration)
+	tailFrom := end.Add(-end.Sub(promoteDone) / 4)
+	if tailFrom.Before(switchBy) {
+		tailFrom = switchBy
+	}
 	for _, r := range results {
 		before := r.Timestamp.Add(r.Latency).Before(promoteStart)
+		inTail := r.Timestamp.After(tailFrom)
 		if r.Timestamp.After(switchBy) {
 			c.afterGrace++
+		}
+		if inTail {
+			c.tail++
 		}
 		var d rendered
 		switch {
 		case r.Code == 0:
 			c.errs.add(before)
+			if inTail {
+				c.tailBad++
+			}
 			continue
 		case r.Code != http.StatusOK || json.Unmarshal(r.Body, &d) != nil:
 			c.non200.add(before)
+			if inTail {
+				c.tailBad++
+			}
 			continue
 		}
 		canary := d.Canary == "true"
@@ -153,6 +171,9 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 				c.promotedLate++
 			default:
 				c.notPromoted++
+				if inTail {
+					c.tailBad++
+				}
 			}
 		}
 	}
@@ -174,7 +195,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	afterPh := reports.Phase{Name: "after promotion", RequestedRate: float64(o.Rate), AchievedRate: all.Rate, Requests: uint64(c.switching + c.promotedLate + c.notPromoted), Verdict: reports.Passed,
 		StatusCodes: all.StatusCodes, Values: map[string]float64{"notPromotedWithinGrace": float64(c.switching), "notPromoted": float64(c.notPromoted), "promoted": float64(c.promotedLate),
 			"errorsBefore": float64(c.errs.before), "non200Before": float64(c.non200.before), "errorsAcross": float64(c.errs.across), "non200Across": float64(c.non200.across),
-			"promotionSeconds": promoteDone.Sub(promoteStart).Seconds(), "graceSeconds": o.Grace.Seconds()}}
+			"promotionSeconds": promoteDone.Sub(promoteStart).Seconds(), "graceSeconds": o.Grace.Seconds(), "tail": float64(c.tail), "tailBad": float64(c.tailBad)}}
 	var graded []string
 	if c.errs.across > 0 || c.non200.across > 0 {
 		graded = append(graded, fmt.Sprintf("%d connection errors and %d non-200 responses across the promotion (%v); spec §6 does not say the switch is error-free", c.errs.across, c.non200.across, all.Errors))
@@ -189,6 +210,8 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		afterPh.Verdict, afterPh.Reason = reports.Failed, fmt.Sprintf("%d connection errors and %d non-200 responses before the promotion (%v)", c.errs.before, c.non200.before, all.Errors)
 	case c.afterGrace > 0 && c.promotedLate == 0:
 		afterPh.Verdict, afterPh.Reason = reports.Failed, fmt.Sprintf("none of the %d requests sent more than %v after the promotion returned was answered promoted: the stage never switched", c.afterGrace, o.Grace)
+	case c.tailBad > 0:
+		afterPh.Verdict, afterPh.Reason = reports.Failed, fmt.Sprintf("%d of the %d requests in the run's last %v were errors, non-200 or not promoted: the stage had not settled after the promotion and its grace (%v)", c.tailBad, c.tail, end.Sub(tailFrom).Round(time.Millisecond), o.Grace)
 	case len(graded) > 0:
 		afterPh.Reason = NonStrictPrefix + strings.Join(graded, "; ")
 	}
@@ -221,6 +244,7 @@ type counts struct {
 	k, n                                 int // canary requests among n answered before the promotion
 	switching, promotedLate, notPromoted int // sent after the promotion returned: unpromoted within the grace, promoted or not after it
 	afterGrace                           int // sent after the grace, whatever the answer
+	tail, tailBad                        int // sent in the run's last quarter after the grace; of those, errors and stale answers
 	errs, non200                         split
 }
 

@@ -21,6 +21,9 @@ type stage struct {
 	promotedAt atomic.Int64 // unix nanos from which it answers promoted; 0: not promoted
 	downUntil  atomic.Int64 // unix nanos until which it answers 502
 	ignore     bool         // the promotion has no effect
+	// After the promotion: the share of requests answered 502, or still
+	// answered by the old deployment, for good.
+	flaky, stale float64
 }
 
 func (s *stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +35,10 @@ func (s *stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := map[string]string{"version": "v1", "canary": "false"}
 	at := s.promotedAt.Load()
 	switch {
-	case at != 0 && now >= at && !s.ignore:
+	case at != 0 && now >= at && s.flaky > 0 && rand.Float64() < s.flaky:
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	case at != 0 && now >= at && !s.ignore && (s.stale == 0 || rand.Float64() >= s.stale):
 		d["version"] = "v2"
 	case rand.Float64() < 0.10:
 		d["version"], d["canary"] = "v2", "true"
@@ -142,5 +148,23 @@ func TestLateSwitchBeyondGraceIsNonStrict(t *testing.T) {
 	passedNonStrict(t, sc, "were not promoted")
 	if sc.Phases[1].Values["notPromoted"] == 0 {
 		t.Fatalf("the late requests are counted: %+v", sc.Phases[1].Values)
+	}
+}
+
+// A stage that keeps failing or keeps serving the old deployment after the
+// promotion has not settled: the run's last quarter fails it, however the
+// switch began. At 50 req/s the last quarter of the second second holds
+// about 12 requests; with 90 % of answers bad, all of them good has
+// probability 0.1^12, so the test does not flake.
+func TestUnsettledAfterPromotionFails(t *testing.T) {
+	for name, s := range map[string]*stage{"90% errors": {flaky: 0.9}, "90% stale": {stale: 0.9}} {
+		t.Run(name, func(t *testing.T) {
+			sc := run(t, s, 0, s.promoteAfter(0))
+			// Rarely (0.9^50) no request at all is answered promoted: that
+			// fails as "never switched".
+			if sc.Verdict != reports.Failed || !(strings.Contains(sc.Reason, "had not settled") || strings.Contains(sc.Reason, "never switched")) {
+				t.Fatalf("an unsettled stage must fail: %s %s %+v", sc.Verdict, sc.Reason, sc.Phases)
+			}
+		})
 	}
 }
