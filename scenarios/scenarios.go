@@ -122,11 +122,36 @@ func NewAttacker() *vegeta.Attacker {
 	)
 }
 
+// NewAttackerVia is NewAttacker sending through wrap(transport), for a
+// scenario that must see each request with its response (Vegeta's results
+// do not carry the request).
+func NewAttackerVia(wrap func(http.RoundTripper) http.RoundTripper) *vegeta.Attacker {
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
+	return vegeta.NewAttacker(
+		vegeta.Workers(32),
+		vegeta.MaxWorkers(1024),
+		vegeta.Client(&http.Client{
+			Transport:     wrap(tr),
+			Timeout:       30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}),
+	)
+}
+
 // Attack runs a constant-rate attack with NewAttacker until it ends or ctx
 // does, handing each result to each; an error from each stops the attack
 // and is returned (ctx's error when ctx ended it).
 func Attack(ctx context.Context, tr vegeta.Targeter, rate int, d time.Duration, name string, each func(*vegeta.Result) error) error {
-	a := NewAttacker()
+	return AttackWith(ctx, NewAttacker(), tr, rate, d, name, each)
+}
+
+// AttackWith is Attack with a given attacker.
+func AttackWith(ctx context.Context, a *vegeta.Attacker, tr vegeta.Targeter, rate int, d time.Duration, name string, each func(*vegeta.Result) error) error {
 	results := a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, name)
 	stop := func(err error) error {
 		a.Stop()

@@ -26,6 +26,9 @@ type fakeAPI struct {
 	throttleAll   bool // answer 429 to every POST
 	duplicate     bool // deliver each callback twice
 	closeCode     int  // answers the client's close; 0 drops the connection without a close frame
+	// deliverRefused delivers the callbacks it answers 429; dropAccepted
+	// answers 200 to every 4th accepted one without delivering it.
+	deliverRefused, dropAccepted bool
 
 	mu    sync.Mutex
 	conns map[string]*fakeConn
@@ -99,15 +102,22 @@ func (f *fakeAPI) serve(t *testing.T) string {
 
 func (f *fakeAPI) callback(w http.ResponseWriter, r *http.Request, id string) {
 	n := f.posts.Add(1)
-	if f.throttleAll || (f.throttleEvery > 0 && n%int64(f.throttleEvery) == 0) {
-		w.Header().Set("X-Amzn-ErrorType", "LimitExceededException")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return
-	}
 	f.mu.Lock()
 	c := f.conns[id]
 	f.mu.Unlock()
 	body, err := io.ReadAll(r.Body)
+	if f.throttleAll || (f.throttleEvery > 0 && n%int64(f.throttleEvery) == 0) {
+		if f.deliverRefused && c != nil && err == nil {
+			_ = c.write(body)
+		}
+		w.Header().Set("X-Amzn-ErrorType", "LimitExceededException")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
+	if f.dropAccepted && n%4 == 1 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if err != nil || c == nil {
 		w.WriteHeader(http.StatusGone)
 		return
@@ -190,5 +200,14 @@ func TestUnansweredCloseIsNonStrict(t *testing.T) {
 	wantPassedNonStrict(t, ph, "no close frame")
 	if ph.Values["closeUnanswered"] != 10 {
 		t.Fatalf("values %v: want 10 unanswered closes", ph.Values)
+	}
+}
+
+// A refused callback that arrives anyway must not hide an accepted one
+// that never does: loss is counted number by number.
+func TestRefusedArrivalsDoNotHideLoss(t *testing.T) {
+	ph := runAgainst(t, &fakeAPI{throttleEvery: 3, deliverRefused: true, dropAccepted: true, closeCode: gws.CloseNormalClosure})
+	if ph.Verdict != reports.Failed || ph.Values["lost"] == 0 {
+		t.Fatalf("verdict %s (%s), values %v: want failed, the dropped callbacks lost", ph.Verdict, ph.Reason, ph.Values)
 	}
 }
