@@ -118,7 +118,7 @@ func Load(name string, data []byte) (*API, error) {
 			ops := item.Operations()
 			for _, verb := range sortedKeys(ops) {
 				op := ops[verb]
-				m := loadMethod(path, strings.ToUpper(verb), op, field+"."+strings.ToLower(verb), validators, defaultValidator, apiKeySchemes, doc, &p)
+				m := loadMethod(path, strings.ToUpper(verb), op, item.Parameters, field+"."+strings.ToLower(verb), validators, defaultValidator, apiKeySchemes, doc, &p)
 				res.Methods[strings.ToUpper(verb)] = m
 			}
 			if raw, ok := item.Extensions[extAnyMethod]; ok {
@@ -129,7 +129,7 @@ func Load(name string, data []byte) (*API, error) {
 				} else if err := resolveOperationRefs(loader, doc, path, op); err != nil {
 					p.addf(field+"."+extAnyMethod, "a reference does not resolve: %v (fix: define what it names under components)", err)
 				} else {
-					res.Methods[AnyMethod] = loadMethod(path, AnyMethod, op, field+"."+extAnyMethod, validators, defaultValidator, apiKeySchemes, doc, &p)
+					res.Methods[AnyMethod] = loadMethod(path, AnyMethod, op, item.Parameters, field+"."+extAnyMethod, validators, defaultValidator, apiKeySchemes, doc, &p)
 				}
 			}
 			if len(res.Methods) == 0 {
@@ -257,16 +257,21 @@ func apiKeySchemeNames(doc *openapi3.T) map[string]bool {
 	return names
 }
 
-func loadMethod(path, verb string, op *openapi3.Operation, field string, validators map[string]*RequestValidator, defaultValidator *RequestValidator, apiKeySchemes map[string]bool, doc *openapi3.T, p *problems) *Method {
+// loadMethod reads one method. Parameters declared on the path item apply
+// to every operation that does not declare its own of that name and
+// location (OpenAPI 3).
+func loadMethod(path, verb string, op *openapi3.Operation, pathParams openapi3.Parameters, field string, validators map[string]*RequestValidator, defaultValidator *RequestValidator, apiKeySchemes map[string]bool, doc *openapi3.T, p *problems) *Method {
 	m := &Method{HTTPMethod: verb, ResourcePath: path, Validator: defaultValidator}
 	declared := map[string]bool{}
-	for _, ref := range op.Parameters {
-		if ref.Value == nil {
-			continue
+	for _, params := range []openapi3.Parameters{op.Parameters, pathParams} {
+		for _, ref := range params {
+			if ref == nil || ref.Value == nil || declared[ref.Value.In+"."+ref.Value.Name] {
+				continue
+			}
+			pr := Parameter{In: ref.Value.In, Name: ref.Value.Name, Required: ref.Value.Required}
+			m.Parameters = append(m.Parameters, pr)
+			declared[pr.In+"."+pr.Name] = true
 		}
-		pr := Parameter{In: ref.Value.In, Name: ref.Value.Name, Required: ref.Value.Required}
-		m.Parameters = append(m.Parameters, pr)
-		declared[pr.In+"."+pr.Name] = true
 	}
 	for _, part := range strings.Split(path, "/") {
 		if strings.HasPrefix(part, "{") {

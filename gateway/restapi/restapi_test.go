@@ -953,3 +953,39 @@ paths:
 		t.Fatal(err)
 	}
 }
+
+// Parameters declared on the path item belong to each of its operations:
+// they may be mapped, and a method's own declaration of the same one wins.
+func TestLoadPathItemParameters(t *testing.T) {
+	doc := []byte(`openapi: 3.0.1
+info: {title: t, version: "1"}
+paths:
+  /items:
+    parameters:
+      - {name: X-Scope, in: header, required: true, schema: {type: string}}
+    get:
+      responses: {"200": {description: OK}}
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: GET
+        uri: "http://example.com/"
+        requestParameters:
+          integration.request.header.X-Scope: method.request.header.X-Scope
+    post:
+      parameters:
+        - {name: X-Scope, in: header, required: false, schema: {type: string}}
+      responses: {"200": {description: OK}}
+      x-amazon-apigateway-integration: {type: mock}
+`)
+	api, err := restapi.Load("api.yaml", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := api.Resources[0]
+	for verb, required := range map[string]bool{"GET": true, "POST": false} {
+		ps := res.Methods[verb].Parameters
+		if len(ps) != 1 || ps[0].Name != "X-Scope" || ps[0].Required != required {
+			t.Errorf("%s parameters = %+v, want X-Scope required=%v", verb, ps, required)
+		}
+	}
+}
