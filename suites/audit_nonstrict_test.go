@@ -27,6 +27,12 @@ func TestThrottledErrorTypeAndRetryAfterAreNonStrict(t *testing.T) {
 	}
 	nonStrictAgainst(t, "ThrottledResponseTooManyRequests", "UNCONFIRMED", rewrite)
 	nonStrictAgainst(t, "ThrottledResponseTooManyRequests", "Retry-After", rewrite)
+	nonStrictAgainst(t, "ThrottledResponseTooManyRequests", "OBS only", func(r *http.Request, rec *httptest.ResponseRecorder) {
+		if rec.Code == http.StatusTooManyRequests {
+			rec.Body.Reset()
+			rec.Body.WriteString(`{"message":"Rate exceeded"}`)
+		}
+	})
 }
 
 // That AWS adds no X-Forwarded-For of its own for a non-proxy backend is
