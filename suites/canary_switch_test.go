@@ -58,15 +58,23 @@ func afterPromotion(t *testing.T, d time.Duration, during func(gw http.Handler) 
 	gw := gatewayWith(t, nil, gateway.Options{})
 	var until atomic.Int64 // unix nanos until which during serves
 	mgmt := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		promotion := false
 		if r.Method == http.MethodPatch {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			if bytes.Contains(body, []byte(`"copy"`)) {
-				now := time.Now().UnixNano()
-				until.Store(now + min(int64(d), math.MaxInt64-now))
+			promotion = bytes.Contains(body, []byte(`"copy"`))
+			if promotion {
+				until.Store(math.MaxInt64) // from the PATCH's arrival...
 			}
 		}
 		gw.Management().ServeHTTP(w, r)
+		if promotion {
+			// ...until d after its answer, so requests the client sends
+			// once the promotion returned meet the window however slowly
+			// the PATCH was served.
+			now := time.Now().UnixNano()
+			until.Store(now + min(int64(d), math.MaxInt64-now))
+		}
 	})
 	switching := during(gw)
 	data := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
