@@ -113,7 +113,7 @@ var Rows = []Behaviour{
 	// Mapping templates and binary payloads (spec §9).
 	{Area: "templates", What: "Request and response templates run VTL: #set, #if, #foreach, $input.path/json/params, $util (escapeJavaScript, base64, urlEncode, parseJson), $context",
 		Source: "§9; DG api-gateway-mapping-template-reference.md", Confidence: DOC, Emulated: Partly,
-		Checks: []string{"MappingTemplateDirectives"}, Note: "a VTL subset (grammar in gateway/mapping/vtl/doc.go); $context.accountId is not mapped"},
+		Checks: []string{"MappingTemplateDirectives"}, Note: "a VTL subset (grammar in gateway/mapping/vtl/doc.go); $context.accountId, identity.accountId, identity.caller, identity.user, authorizer.* and xrayTraceId are not mapped"},
 	{Area: "templates", What: "$context.responseOverride.status and .header set by a template are what the client gets; $context.requestOverride values reach the response template",
 		Source: "§9; DG apigateway-override-request-response-parameters.md; LocalStack recordings (2023-09-17, 2024-11-06)", Confidence: AWSREC, Emulated: Yes,
 		Checks: []string{"MappingTemplateOverrides"}},
@@ -188,7 +188,7 @@ var Rows = []Behaviour{
 	{Area: "canary", What: "percentTraffic routes that share of requests to the canary, at random and independently; 0 and 100 route all one way",
 		Source: "§6; DG; LocalStack test_invoking_canary_deployment (2025-05-30)", Confidence: AWSREC, Emulated: Yes,
 		Checks: []string{"CanarySplit", "CanaryZeroPercent", "CanaryFullPercent", "CanaryNoStickiness", "CanaryUnderLoad"},
-		Note:   "how fast and how cleanly a promotion switches the stage is not documented: requests unpromoted after waits.settle, and errors across the switch, pass NON-STRICT; a stage that never switches fails"},
+		Note:   "how fast and how cleanly a promotion switches the stage is not documented: a slow switch and errors across it pass NON-STRICT; a stage that never switches, or is still failing or stale in the run's last quarter after waits.settle, fails (on profiles whose settle outlasts the run, only the check's own bounded wait judges the switch)"},
 	{Area: "canary", What: "Canary requests inherit the stage variables with stageVariableOverrides on top", Source: "§6; AWS-REC (LocalStack)",
 		Confidence: AWSREC, Emulated: Yes, Checks: []string{"CanaryFullPercent"}},
 	{Area: "canary", What: "Promotion by UpdateStage copy patches keeps the canary and points the stage at its deployment; without a canary it fails",
