@@ -111,6 +111,12 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 			return runner.ExitConfig
 		}
 	}
+	// What AWS would refuse but the emulator serves: said, not fatal.
+	for _, a := range append([]*restapi.API{api}, slices.Collect(maps.Values(opts.Deployments))...) {
+		for _, w := range a.Warnings {
+			fmt.Fprintf(stderr, "gatecheck serve: warning: %s: %s\n", a.Source, w)
+		}
+	}
 	if longest := longestIntegrationTimeout(api, opts.Deployments); restLimits.WriteTimeout > 0 && restLimits.WriteTimeout <= restLimits.BodyTimeout+longest {
 		fmt.Fprintf(stderr, "gatecheck serve: --write-timeout %v is not longer than --body-timeout %v plus the longest integration timeout (%v): the write deadline covers both, so a slow integration's answer would be cut off; raise --write-timeout above %v\n",
 			restLimits.WriteTimeout, restLimits.BodyTimeout, longest, restLimits.BodyTimeout+longest)

@@ -141,6 +141,7 @@ func Load(name string, data []byte) (*API, error) {
 	// InMatchingOrder sorts for matching; keep a stable, readable order instead.
 	slices.SortFunc(api.Resources, func(a, b *Resource) int { return strings.Compare(a.Path, b.Path) })
 	checkSiblingVariables(api.Resources, &p)
+	api.Warnings = p.warnings
 	if err := p.err(name); err != nil {
 		return nil, err
 	}
@@ -330,10 +331,12 @@ func methodRequestSource(source string) (in, name string, ok bool) {
 	return "", "", false
 }
 
-// checkDeclaredSources refuses a request parameter mapping from a method
-// request parameter the method does not declare: API Gateway refuses the
+// checkDeclaredSources warns of a request parameter mapping from a method
+// request parameter the method does not declare: API Gateway refuses such a
 // definition ("The method request parameters must be defined before being
-// referenced", DG x-amazon-apigateway-integration.requestParameters).
+// referenced", DG x-amazon-apigateway-integration.requestParameters). A
+// warning, not an error: the emulator can serve it, and definitions written
+// for other emulators (LocalStack accepts them) still load.
 func checkDeclaredSources(m *Method, field string, p *problems) {
 	for _, target := range sortedKeys(m.Integration.RequestParameters) {
 		in, name, ok := methodRequestSource(m.Integration.RequestParameters[target])
@@ -344,7 +347,7 @@ func checkDeclaredSources(m *Method, field string, p *problems) {
 			return pr.In == in && (pr.Name == name || in == "header" && strings.EqualFold(pr.Name, name))
 		})
 		if !declared {
-			p.addf(field+".requestParameters."+target, "maps method.request %s parameter %q, which the method does not declare; API Gateway refuses this (fix: add `{name: %s, in: %s, schema: {type: string}}` to the method's parameters)", in, name, name, in)
+			p.warnf(field+".requestParameters."+target, "maps method.request %s parameter %q, which the method does not declare; API Gateway refuses this (fix: add `{name: %s, in: %s, schema: {type: string}}` to the method's parameters)", in, name, name, in)
 		}
 	}
 }

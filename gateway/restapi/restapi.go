@@ -53,6 +53,10 @@ type API struct {
 	GatewayResponses map[string]GatewayResponse // keyed by response type, e.g. DEFAULT_4XX
 	BinaryMediaTypes []string
 	APIKeySource     string // HEADER (default) or AUTHORIZER
+	// Warnings name what API Gateway would refuse in the definition but
+	// the emulator serves (field: problem and fix), for the loader's
+	// caller to report.
+	Warnings []string
 }
 
 // Resource is one path of the API and the methods declared on it.
@@ -214,10 +218,16 @@ func (e *ConfigError) Error() string {
 	return b.String()
 }
 
-type problems struct{ list []string }
+type problems struct{ list, warnings []string }
 
 func (p *problems) addf(field, format string, args ...any) {
 	p.list = append(p.list, field+": "+fmt.Sprintf(format, args...))
+}
+
+// warnf records what API Gateway would refuse but the emulator can serve:
+// the definition loads, and whoever loads it reports the warning.
+func (p *problems) warnf(field, format string, args ...any) {
+	p.warnings = append(p.warnings, field+": "+fmt.Sprintf(format, args...))
 }
 
 func (p *problems) err(file string) error {

@@ -59,6 +59,9 @@ func TestLoadReferenceDefinition(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reference definition rejected: %v", err)
 	}
+	if len(api.Warnings) > 0 {
+		t.Errorf("the reference API must import into AWS as it is: %q", api.Warnings)
+	}
 	if api.Name != "gatecheck-reference" {
 		t.Errorf("Name = %q, want gatecheck-reference", api.Name)
 	}
@@ -298,12 +301,6 @@ func TestLoadInvalidIntegrations(t *testing.T) {
 			itemsField + ".requestParameters.method.request.header.x", []string{"mapping targets start with integration.request."}},
 		{"bad mapping source", `{type: http_proxy, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.header.x: "body.x"}}`,
 			itemsField + ".requestParameters.integration.request.header.x", []string{`source "body.x" is not a literal`}},
-		{"undeclared header source", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.header.x: "method.request.header.X-Scope"}}`,
-			itemsField + ".requestParameters.integration.request.header.x", []string{`header parameter "X-Scope", which the method does not declare`, "fix: add `{name: X-Scope, in: header"}},
-		{"undeclared query source", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.querystring.q: "method.request.multivaluequerystring.q"}}`,
-			itemsField + ".requestParameters.integration.request.querystring.q", []string{`query parameter "q", which the method does not declare`}},
-		{"undeclared path source", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.path.x: "method.request.path.other"}}`,
-			itemsField + ".requestParameters.integration.request.path.x", []string{`path parameter "other"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := restapi.Load("api.yaml", withIntegration(tc.integration))
@@ -987,5 +984,29 @@ paths:
 		if len(ps) != 1 || ps[0].Name != "X-Scope" || ps[0].Required != required {
 			t.Errorf("%s parameters = %+v, want X-Scope required=%v", verb, ps, required)
 		}
+	}
+}
+
+// A mapping from an undeclared method request parameter loads (the
+// emulator serves it) with a warning naming the field and the fix: API
+// Gateway refuses it.
+func TestLoadUndeclaredSourcesWarn(t *testing.T) {
+	for _, tc := range []struct{ name, integration, field, want string }{
+		{"header", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.header.x: "method.request.header.X-Scope"}}`,
+			itemsField + ".requestParameters.integration.request.header.x", "header parameter \"X-Scope\", which the method does not declare; API Gateway refuses this (fix: add `{name: X-Scope, in: header"},
+		{"query", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.querystring.q: "method.request.multivaluequerystring.q"}}`,
+			itemsField + ".requestParameters.integration.request.querystring.q", `query parameter "q", which the method does not declare`},
+		{"path", `{type: http, httpMethod: GET, uri: "http://example.com/", requestParameters: {integration.request.path.x: "method.request.path.other"}}`,
+			itemsField + ".requestParameters.integration.request.path.x", `path parameter "other"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api, err := restapi.Load("api.yaml", withIntegration(tc.integration))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(api.Warnings) != 1 || !strings.HasPrefix(api.Warnings[0], tc.field+": ") || !strings.Contains(api.Warnings[0], tc.want) {
+				t.Errorf("warnings %q, want one for %s naming %q", api.Warnings, tc.field, tc.want)
+			}
+		})
 	}
 }
