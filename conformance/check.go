@@ -131,6 +131,21 @@ func Lookup(name string) (Check, string, bool) {
 	return r.Check, r.Area, ok
 }
 
+// Labels are a registered check's Ginkgo labels, which --label-filter
+// selects on: area:<area>, feature:<feature>, and scenario for a load
+// scenario.
+func Labels(name string) []string {
+	c, area, ok := Lookup(name)
+	if !ok {
+		return nil
+	}
+	labels := []string{"area:" + area, "feature:" + c.Feature}
+	if c.Scenario {
+		labels = append(labels, "scenario")
+	}
+	return labels
+}
+
 // Checks lists every registered check name, sorted.
 func Checks() []string {
 	registryMu.Lock()

@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,8 +174,8 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		opts.Stdout = os.Stdout
 	}
 	if opts.LabelFilter != "" {
-		if _, err := types.ParseLabelFilter(opts.LabelFilter); err != nil {
-			return nil, &ConfigError{fmt.Errorf("--label-filter %q: %v (fix: e.g. --label-filter 'feature:payload-limit || area:errors')", opts.LabelFilter, err)}
+		if err := checkLabelFilter(opts.LabelFilter); err != nil {
+			return nil, err
 		}
 	}
 	target, stop, err := Prepare(ctx, opts.ProfilePath, opts.Logger)
@@ -219,6 +221,26 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile, reports.HTMLFile)
 	}
 	return rep, nil
+}
+
+// checkLabelFilter refuses a filter that does not parse or selects no
+// spec: a typo in a release gate must not pass as an empty, green run.
+func checkLabelFilter(filter string) error {
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return &ConfigError{fmt.Errorf("--label-filter %q: %v (fix: e.g. --label-filter 'feature:payload-limit || area:errors')", filter, err)}
+	}
+	known := map[string]bool{}
+	for _, name := range conformance.Checks() {
+		labels := conformance.Labels(name)
+		if match(labels) {
+			return nil
+		}
+		for _, l := range labels {
+			known[l] = true
+		}
+	}
+	return &ConfigError{fmt.Errorf("--label-filter %q selects no spec (fix: use one of the labels %s)", filter, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
 }
 
 // failOnly is the testing value RunSpecs needs outside `go test`.

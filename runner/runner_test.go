@@ -76,6 +76,15 @@ func TestRunRejectsBadLabelFilter(t *testing.T) {
 	}
 }
 
+// A filter that selects nothing is a typo in a gate, not a green run: a
+// configuration error naming the labels there are, before anything starts.
+func TestRunRejectsLabelFilterMatchingNothing(t *testing.T) {
+	_, err := runner.Run(context.Background(), runner.Options{LabelFilter: "feature:nonexistent"})
+	if runner.ExitCode(nil, err) != runner.ExitConfig || !strings.Contains(err.Error(), "selects no spec") || !strings.Contains(err.Error(), "feature:payload-limit") {
+		t.Fatalf("want a config error listing the labels, got %v", err)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	mk := func(specs ...reports.Spec) *reports.Report {
 		r := &reports.Report{Specs: specs}
