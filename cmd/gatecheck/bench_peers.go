@@ -41,8 +41,8 @@ func benchPeers(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&peers, "peer", "a gateway in front of that backend, name=URL (repeatable; the first is the base of the ratios)")
 	rate := fs.Int("rate", 2000, "requests per second on each side")
 	duration := fs.Duration("duration", 4*time.Second, "attack duration on each side, per gateway")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	if *direct == "" || len(peers) == 0 {
 		fmt.Fprintln(stderr, "gatecheck bench peers: --direct and at least one --peer are required")

@@ -27,8 +27,8 @@ func benchSlowClients(args []string, stdout, stderr io.Writer) int {
 	deadline := fs.Duration("deadline", 6*time.Second, "the gateway's body and header deadlines for this run; longer than a round's load (duration/2), so the crowd is held throughout")
 	bound := fs.Float64("max-ratio", 2, "largest acceptable normal p99 with slow clients / idle p99")
 	maxHeap := fs.Int("max-heap-mb", 256, "largest acceptable peak heap of the process (the gateway, the fixture and both ends of every connection), MB")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	if *deadline <= *duration/2 {
 		fmt.Fprintf(stderr, "gatecheck bench slowclients: --deadline %v must exceed a round's load (--duration/2 = %v), or the crowd is cut off before the load ends\n", *deadline, *duration/2)

@@ -39,8 +39,8 @@ func benchCallbacks(args []string, stdout, stderr io.Writer) int {
 	rate := fs.Int("rate", 1000, "callbacks per second, over all connections")
 	conns := fs.Int("connections", 100, "client connections")
 	duration := fs.Duration("duration", 5*time.Second, "attack duration")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
 		sc, err := wsload.Run(ctx, wsload.Options{
@@ -81,8 +81,8 @@ const referenceWebSocketKey = "gatecheckWebSocketKey000006"
 func benchIdle(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench idle", flag.ContinueOnError)
 	n := fs.Int("connections", 10000, "idle connections to hold")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	api, err := runner.LoadReferenceWebSocket(fixtures.ReferenceWebSocketAPI)
 	if err != nil {
@@ -162,8 +162,8 @@ func benchIdleClients(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench idle-clients", flag.ContinueOnError)
 	url := fs.String("url", "", "WebSocket stage URL (loopback only)")
 	n := fs.Int("connections", 10000, "connections to open")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	if !strings.HasPrefix(*url, "ws://127.0.0.1:") {
 		fmt.Fprintln(stderr, "gatecheck bench idle-clients: --url must be a ws://127.0.0.1 address")

@@ -35,8 +35,8 @@ func cmdHostile(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "seed of the probes' random choices: the same seed sends the same probes")
 	deadline := fs.Duration("server-deadline", 2*time.Second, "header and body deadline of the servers (their --read-header-timeout and --body-timeout)")
 	logDir := fs.String("logs", "", "directory for the children's logs; default: a temporary directory, kept only when the run fails")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	memoryBound, err := parseSize(*bound)
 	var problems []error

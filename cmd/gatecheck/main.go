@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -111,16 +113,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // parse parses flags and rejects stray arguments, with one clear message.
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
+// When it returns false the command ends with code: 0 after --help (the
+// usage was asked for), the configuration error code otherwise.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return false
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return runner.ExitConfig, false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "gatecheck %s: unexpected argument %q (flags start with --; see gatecheck %s --help)\n", fs.Name(), fs.Arg(0), fs.Name())
-		return false
+		return runner.ExitConfig, false
 	}
-	return true
+	return 0, true
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
@@ -129,8 +136,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 	filter := fs.String("label-filter", "", "run only matching specs, e.g. 'feature:payload-limit' or 'area:errors'")
 	out := fs.String("out", "gatecheck-report", "directory for report.json, junit.xml and summary.md")
 	verbose := fs.Bool("v", false, "verbose Ginkgo output")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -173,8 +180,8 @@ func benchThrottle(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench throttle", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "attack duration")
 	multiple := fs.Float64("multiple", 5, "attack rate as a multiple of the route's rate limit")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
 		p, err := runner.LoadProfile("")
@@ -224,8 +231,8 @@ func benchOverhead(args []string, stdout, stderr io.Writer) int {
 	rate := fs.Int("rate", 2000, "requests per second on each side")
 	duration := fs.Duration("duration", 8*time.Second, "attack duration on each side")
 	out := fs.String("out", "", "directory for raw Vegeta results (overhead.bin); empty: not kept")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
 		opts := overhead.Options{DirectURL: e.FixtureURL + "/inspect", GatewayURL: e.GatewayURL + "/test/inspect", Rate: *rate, Duration: *duration}
@@ -256,7 +263,16 @@ func benchOverhead(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
+// asksHelp reports whether args ask for a command's usage.
+func asksHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" })
+}
+
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
+	if asksHelp(args) {
+		fmt.Fprintln(stdout, "usage: gatecheck compare BASE.json OTHER.json (report.json files written by gatecheck run)")
+		return 0
+	}
 	if len(args) != 2 {
 		fmt.Fprintln(stderr, "usage: gatecheck compare BASE.json OTHER.json (report.json files written by gatecheck run)")
 		return runner.ExitConfig
@@ -280,6 +296,10 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdProfiles(args []string, stdout, stderr io.Writer) int {
+	if asksHelp(args) {
+		fmt.Fprintln(stdout, "usage: gatecheck profiles validate FILE…")
+		return 0
+	}
 	if len(args) < 2 || args[0] != "validate" {
 		fmt.Fprintln(stderr, "usage: gatecheck profiles validate FILE…")
 		return runner.ExitConfig

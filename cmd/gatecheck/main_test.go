@@ -166,3 +166,19 @@ func TestProfileBeyondItsBoundsIsAConfigError(t *testing.T) {
 		}
 	}
 }
+
+// --help is a question, not a mistake: every command answers it with its
+// usage and exit 0, and starts nothing.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"help"}, {"run", "--help"}, {"serve", "--help"}, {"fixture", "--help"}, {"repeat", "--help"},
+		{"compare", "--help"}, {"profiles", "--help"}, {"profiles", "validate", "--help"}, {"hostile", "--help"},
+		{"bench", "--help"}, {"bench", "overhead", "--help"}, {"bench", "throttle", "--help"}, {"bench", "callbacks", "--help"},
+		{"bench", "idle", "--help"}, {"bench", "slowclients", "--help"}, {"bench", "peers", "--help"},
+	} {
+		code, out, errOut := gatecheck(t, args...)
+		if code != 0 || !strings.Contains(strings.ToLower(out+errOut), "usage") {
+			t.Errorf("gatecheck %s: exit %d, output %q%q; want the usage and exit 0", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+}

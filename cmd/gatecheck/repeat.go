@@ -32,8 +32,8 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 	prof := fs.String("profile", "", "target profile; default: the embedded reference gateway")
 	filter := fs.String("label-filter", "", "run only matching specs")
 	out := fs.String("out", "gatecheck-report/repeat", "directory for each run's reports (run-1, run-2, …; only failed runs are kept)")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	if *n < 1 {
 		fmt.Fprintf(stderr, "gatecheck repeat: --n %d: want at least 1 run\n", *n)

@@ -65,8 +65,8 @@ func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
 	restLimits.RegisterFlags(fs, "", "REST API")
 	mgmtLimits.RegisterFlags(fs, "management-", "management API")
 	wsLimits.RegisterFlags(fs, "websocket-", "WebSocket APIs")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	if err := errors.Join(restLimits.Validate(""), mgmtLimits.Validate("management-"), wsLimits.Validate("websocket-")); err != nil {
 		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
@@ -205,8 +205,8 @@ func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
 	fs.Var(&endpoints, "callback-endpoint", "a WebSocket API the fixture may call back through @connections: its URL without the stage, e.g. https://abc123.execute-api.us-east-1.amazonaws.com (repeatable; with several, the event's domain name picks one); default: gatecheck serve's WebSocket APIs, "+strings.Join(defaultCallbackEndpoints, " and "))
 	limits := serving.Defaults(serving.Fixture)
 	limits.RegisterFlags(fs, "", "fixture")
-	if !parse(fs, args, stderr) {
-		return runner.ExitConfig
+	if code, ok := parse(fs, args, stderr); !ok {
+		return code
 	}
 	problems := []error{limits.Validate("")}
 	for _, e := range endpoints {
