@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"cmp"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,18 +15,20 @@ import (
 // that `gatecheck report` can re-render an old report.json; none of them
 // mutates the report.
 
-// areaGroup is the specs of one behaviour area, in report order.
+// areaGroup is the specs of one behaviour area.
 type areaGroup struct {
 	Name  string
 	Specs []Spec
 }
 
-// groupByArea splits specs by Area, keeping areas in first-seen order and
-// specs in report order within an area.
+// groupByArea splits specs by Area, with areas sorted by name and specs by
+// name within an area. Ginkgo shuffles the specs, so report order differs
+// between runs; every format uses this order so that two runs' files diff
+// cleanly and CI test history lines up.
 func groupByArea(specs []Spec) []areaGroup {
 	var groups []areaGroup
 	index := map[string]int{}
-	for _, sp := range specs {
+	for _, sp := range sortedSpecs(specs) {
 		name := areaName(sp.Area)
 		i, ok := index[name]
 		if !ok {
@@ -34,7 +38,24 @@ func groupByArea(specs []Spec) []areaGroup {
 		}
 		groups[i].Specs = append(groups[i].Specs, sp)
 	}
+	slices.SortStableFunc(groups, func(a, b areaGroup) int { return strings.Compare(a.Name, b.Name) })
 	return groups
+}
+
+// sortedSpecs returns a copy of specs in the stable order of every format:
+// by area, then name, then section and feature (so that specs sharing a
+// name still keep one order).
+func sortedSpecs(specs []Spec) []Spec {
+	out := slices.Clone(specs)
+	slices.SortStableFunc(out, func(a, b Spec) int {
+		return cmp.Or(
+			strings.Compare(areaName(a.Area), areaName(b.Area)),
+			strings.Compare(a.Name, b.Name),
+			strings.Compare(a.Section, b.Section),
+			strings.Compare(a.Feature, b.Feature),
+		)
+	})
+	return out
 }
 
 // areaName is the displayed name of an area; specs without one are grouped
@@ -138,12 +159,12 @@ type unsupportedFeature struct {
 	Reason  string // reason of the first such spec
 }
 
-// unsupportedFeatures deduplicates unsupported specs by feature, in
-// first-seen order.
+// unsupportedFeatures deduplicates unsupported specs by feature, sorted by
+// feature; the reason is that of the first spec in sortedSpecs order.
 func unsupportedFeatures(specs []Spec) []unsupportedFeature {
 	var out []unsupportedFeature
 	index := map[string]int{}
-	for _, sp := range specs {
+	for _, sp := range sortedSpecs(specs) {
 		if sp.Verdict != Unsupported {
 			continue
 		}
@@ -159,8 +180,23 @@ func unsupportedFeatures(specs []Spec) []unsupportedFeature {
 		}
 		out[i].Count++
 	}
+	slices.SortStableFunc(out, func(a, b unsupportedFeature) int { return strings.Compare(a.Feature, b.Feature) })
 	return out
 }
+
+// nonStrict is the passed specs graded NON-STRICT, in sortedSpecs order.
+func nonStrict(specs []Spec) []Spec {
+	var out []Spec
+	for _, sp := range sortedSpecs(specs) {
+		if isNonStrict(sp) {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// isNonStrict reports whether sp passed with a NON-STRICT grade.
+func isNonStrict(sp Spec) bool { return sp.Verdict == Passed && sp.Grade == GradeNonStrict }
 
 // plural returns "1 spec" or "n specs".
 func plural(n int, word string) string {

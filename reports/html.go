@@ -14,7 +14,8 @@ const HTMLFile = "report.html"
 
 // HTML renders r as one self-contained page (inline CSS, no scripts, no
 // external resources) for people who gate a release on it: the verdict,
-// the per-area table, every failure with its reason, each load scenario's
+// the per-area table, every failure with its reason, every NON-STRICT pass
+// with its reason (in a colour of its own), each load scenario's
 // phases with rates, status codes, latency percentiles and measurements,
 // and every spec with its verdict. Like the other formats it is derived
 // from r alone.
@@ -43,7 +44,7 @@ func HTML(r *Report) ([]byte, error) {
 	all := count(r.Specs)
 	data := map[string]any{
 		"R": r, "All": all, "Verdict": all.verdictWord(), "Counts": all.counts(), "Areas": areas,
-		"Failures": failures, "Specs": specs, "Duration": humanDuration(runSeconds(r)),
+		"Failures": failures, "NonStrict": nonStrict(r.Specs), "Specs": specs, "Duration": humanDuration(runSeconds(r)),
 		"Tool": strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
 	}
 	var b bytes.Buffer
@@ -104,6 +105,7 @@ table { border-collapse: collapse; margin: .5rem 0; } th, td { border: 1px solid
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .v-passed { color: #1a7f37; font-weight: 600; } .v-failed { color: #cf222e; font-weight: 600; } .v-invalid, .v-config-error { color: #9a6700; font-weight: 600; }
 .v-unsupported, .v-skipped { color: #59636e; }
+.v-non-strict { color: #0550ae; font-weight: 600; } /* passed, but not as AWS would: not OK's green */
 pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius: 4px; margin: .3rem 0; max-width: 100rem; }
 .kv { font-family: ui-monospace, monospace; font-size: 12px; }
 </style>
@@ -117,9 +119,9 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 
 <h2>Areas</h2>
 <table>
-<tr><th>Area</th><th>Passed</th><th>Failed</th><th>Unsupported</th><th>Skipped</th><th>Time</th></tr>
-{{range .Areas}}<tr><td>{{.Name}}</td><td class="n">{{.Tally.Passed}}</td><td class="n">{{.Tally.Failed}}</td><td class="n">{{.Tally.Unsupported}}</td><td class="n">{{.Tally.Skipped}}</td><td class="n">{{.Time}}</td></tr>
-{{end}}<tr><th>Total</th><th class="n">{{.All.Passed}}</th><th class="n">{{.All.Failed}}</th><th class="n">{{.All.Unsupported}}</th><th class="n">{{.All.Skipped}}</th><th class="n">{{.Duration}}</th></tr>
+<tr><th>Area</th><th>Passed</th><th>Non-strict</th><th>Failed</th><th>Unsupported</th><th>Skipped</th><th>Time</th></tr>
+{{range .Areas}}<tr><td>{{.Name}}</td><td class="n">{{.Tally.Passed}}</td><td class="n">{{.Tally.NonStrict}}</td><td class="n">{{.Tally.Failed}}</td><td class="n">{{.Tally.Unsupported}}</td><td class="n">{{.Tally.Skipped}}</td><td class="n">{{.Time}}</td></tr>
+{{end}}<tr><th>Total</th><th class="n">{{.All.Passed}}</th><th class="n">{{.All.NonStrict}}</th><th class="n">{{.All.Failed}}</th><th class="n">{{.All.Unsupported}}</th><th class="n">{{.All.Skipped}}</th><th class="n">{{.Duration}}</th></tr>
 </table>
 
 {{if .Failures}}<h2>Failures, invalid scenarios and configuration errors</h2>
@@ -127,6 +129,14 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 <div>{{.Description}}</div>
 <pre>{{.Reason}}</pre>{{with .Location}}<div class="meta">at {{.}}</div>{{end}}
 {{end}}{{end}}
+
+{{if .NonStrict}}<h2 id="non-strict">NON-STRICT passes</h2>
+<p>These specs passed with an outcome the profile declares but AWS would not give.</p>
+<table>
+<tr><th>Spec</th><th>Feature</th><th>Section</th><th>Behaviour checked</th><th>Reason</th></tr>
+{{range .NonStrict}}<tr><td class="v-non-strict">{{area .Area}}/{{.Name}}</td><td>{{.Feature}}</td><td>{{.Section}}</td><td>{{.Description}}</td><td><pre>{{.Reason}}</pre></td></tr>
+{{end}}</table>
+{{end}}
 
 {{if .R.Scenarios}}<h2>Load scenarios</h2>
 {{range .R.Scenarios}}<h3>{{.Name}} <span class="meta">[{{.Feature}}]</span>: <span class="v-{{lower .Verdict}}">{{.Verdict}}</span></h3>
@@ -145,7 +155,7 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 <h2>All specs</h2>
 <table>
 <tr><th>Area</th><th>Spec</th><th>Feature</th><th>Section</th><th>Verdict</th><th>Time</th><th>Behaviour checked</th><th>Reason</th></tr>
-{{range .Specs}}<tr><td>{{area .Area}}</td><td>{{.Name}}</td><td>{{.Feature}}</td><td>{{.Section}}</td><td class="v-{{lower .Verdict}}">{{.Verdict}}{{with .Grade}} ({{.}}){{end}}</td><td class="n">{{secs .DurationSeconds}}</td><td>{{.Description}}</td><td>{{if or (ne .Verdict "passed") (eq .Grade "NON-STRICT")}}{{.Reason}}{{end}}</td></tr>
+{{range .Specs}}<tr><td>{{area .Area}}</td><td>{{.Name}}</td><td>{{.Feature}}</td><td>{{.Section}}</td><td class="v-{{if and (eq .Verdict "passed") (eq .Grade "NON-STRICT")}}non-strict{{else}}{{lower .Verdict}}{{end}}">{{.Verdict}}{{with .Grade}} ({{.}}){{end}}</td><td class="n">{{secs .DurationSeconds}}</td><td>{{.Description}}</td><td>{{if or (ne .Verdict "passed") (eq .Grade "NON-STRICT")}}{{.Reason}}{{end}}</td></tr>
 {{end}}</table>
 </body>
 </html>

@@ -8,39 +8,47 @@ import (
 	"strings"
 )
 
-// JUnit XML document. The element and attribute names follow the de-facto
-// schema read by Jenkins, GitLab and GitHub test reporters; properties on a
-// testcase are a widely accepted extension.
+// JUnit XML document, in the shape of the JUnit schema that Jenkins' xUnit
+// plugin validates against (junit-10.xsd; its rules are restated in
+// testdata/junit-10.xsd and checked by TestJUnitValidatesAgainstXSD). That
+// schema allows <properties> on a testsuite but not on a testcase, and no
+// "skipped" attribute on <testsuites>; so per-case facts (feature, section,
+// description, grade) are suite properties named "<case>.<fact>", and are
+// repeated in the case's <system-out> for readers that show only that.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr,omitempty"`
-	Skipped  int          `xml:"skipped,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
+// junitSuite always carries tests, failures, errors, skipped and time, even
+// when zero: strict consumers require them.
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr,omitempty"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr,omitempty"`
-	Cases     []junitCase `xml:"testcase"`
+	Name       string      `xml:"name,attr"`
+	Tests      int         `xml:"tests,attr"`
+	Failures   int         `xml:"failures,attr"`
+	Errors     int         `xml:"errors,attr"`
+	Skipped    int         `xml:"skipped,attr"`
+	Time       string      `xml:"time,attr"`
+	Timestamp  string      `xml:"timestamp,attr,omitempty"`
+	Properties *junitProps `xml:"properties,omitempty"`
+	Cases      []junitCase `xml:"testcase"`
 }
 
+// junitCase's fields are in the order the schema's testcase sequence wants
+// them: skipped, error, failure, system-out.
 type junitCase struct {
-	Name       string        `xml:"name,attr"`
-	Classname  string        `xml:"classname,attr"`
-	Time       string        `xml:"time,attr"`
-	Properties *junitProps   `xml:"properties,omitempty"`
-	Failure    *junitProblem `xml:"failure,omitempty"`
-	Error      *junitProblem `xml:"error,omitempty"`
-	Skipped    *junitSkipped `xml:"skipped,omitempty"`
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
 }
 
 type junitProps struct {
@@ -72,23 +80,14 @@ func junitTime(s float64) string {
 // rendered in UTC.
 const junitTimestamp = "2006-01-02T15:04:05"
 
-// caseName is "<Name>: <Description> (<Section>)", dropping empty parts.
-func caseName(sp Spec) string {
-	n := sp.Name
-	if d := strings.TrimSpace(sp.Description); d != "" {
-		n += ": " + d
-	}
-	if sp.Section != "" {
-		n += " (" + sp.Section + ")"
-	}
-	return n
-}
-
-// JUnit renders r as a JUnit XML document: one testsuite per area (in
-// first-seen order) and one testcase per spec. Failed specs carry a
-// <failure>, unsupported, skipped and invalid specs a <skipped>; a
-// configuration error, or a spec with an unrecognised verdict, is reported
-// as an <error>. All counts are computed from r.Specs, not from r.Summary.
+// JUnit renders r as a JUnit XML document: one testsuite per area and one
+// testcase per spec, named by the spec's name alone so that rewording a
+// description keeps the CI test history; areas and cases are sorted by
+// name. Failed specs carry a <failure>, unsupported, skipped and invalid
+// specs a <skipped>; a configuration error, or a spec with an unrecognised
+// verdict, is reported as an <error>. A NON-STRICT pass has the suite
+// property "<case>.grade" = "non-strict" and its reason in <system-out>. All
+// counts are computed from r.Specs, not from r.Summary.
 func JUnit(r *Report) ([]byte, error) {
 	doc := junitSuites{Name: "gatecheck", Time: junitTime(runSeconds(r))}
 	var stamp string
@@ -106,13 +105,17 @@ func JUnit(r *Report) ([]byte, error) {
 			Time:      junitTime(t.Seconds),
 			Timestamp: stamp,
 		}
+		var props []junitProp
 		for _, sp := range g.Specs {
 			suite.Cases = append(suite.Cases, junitTestCase(g.Name, sp))
+			props = append(props, caseProperties(sp)...)
+		}
+		if len(props) > 0 {
+			suite.Properties = &junitProps{Props: props}
 		}
 		doc.Tests += suite.Tests
 		doc.Failures += suite.Failures
 		doc.Errors += suite.Errors
-		doc.Skipped += suite.Skipped
 		doc.Suites = append(doc.Suites, suite)
 	}
 	b, err := xml.MarshalIndent(doc, "", "  ")
@@ -123,15 +126,53 @@ func JUnit(r *Report) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
+// caseProperties are the suite properties describing one case: its
+// feature, section, description and grade, each present only when known.
+func caseProperties(sp Spec) []junitProp {
+	var props []junitProp
+	add := func(fact, value string) {
+		if value = strings.TrimSpace(value); value != "" {
+			props = append(props, junitProp{Name: sp.Name + "." + fact, Value: value})
+		}
+	}
+	add("feature", sp.Feature)
+	add("section", sp.Section)
+	add("description", strings.Join(lines(sp.Description), " "))
+	add("grade", strings.ToLower(string(sp.Grade)))
+	return props
+}
+
+// caseSystemOut is what a reader showing only a case's output needs: the
+// behaviour checked, where it is specified, and a NON-STRICT grade's reason.
+func caseSystemOut(sp Spec) string {
+	var out []string
+	if d := strings.Join(lines(sp.Description), " "); d != "" {
+		out = append(out, d)
+	}
+	var where []string
+	for _, s := range []string{sp.Section, sp.Feature} {
+		if s != "" {
+			where = append(where, s)
+		}
+	}
+	if len(where) > 0 {
+		out = append(out, "("+strings.Join(where, ", ")+")")
+	}
+	if isNonStrict(sp) {
+		out = append(out, "grade: NON-STRICT")
+		if l := lines(sp.Reason); len(l) > 0 {
+			out = append(out, l...)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 func junitTestCase(area string, sp Spec) junitCase {
 	c := junitCase{
-		Name:      caseName(sp),
+		Name:      sp.Name,
 		Classname: "gatecheck." + area,
 		Time:      junitTime(sp.DurationSeconds),
-		Properties: &junitProps{Props: []junitProp{
-			{Name: "feature", Value: sp.Feature},
-			{Name: "section", Value: sp.Section},
-		}},
+		SystemOut: caseSystemOut(sp),
 	}
 	reason := plain(sp.Reason)
 	switch sp.Verdict {

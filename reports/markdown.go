@@ -9,10 +9,11 @@ import (
 
 // Markdown renders r as a GitHub-flavoured Markdown summary (suitable for
 // $GITHUB_STEP_SUMMARY or a PR comment): a title with the verdict, a line
-// naming profile, target, tool and duration, a per-area table, a table of
-// failures, a table of configuration errors and the list of unsupported
-// features. Counts are computed from
-// r.Specs, not from r.Summary.
+// naming profile, target, tool and duration, a per-area table (with a
+// NON-STRICT column), a table of failures, a table of configuration errors,
+// a table of NON-STRICT passes with their reasons and the list of
+// unsupported features, all in the sorted order of groupByArea. Counts are
+// computed from r.Specs, not from r.Summary.
 func Markdown(r *Report) []byte {
 	var b bytes.Buffer
 	all := count(r.Specs)
@@ -46,19 +47,21 @@ func Markdown(r *Report) []byte {
 		return b.Bytes()
 	}
 
-	b.WriteString("| Area | Passed | Failed | Unsupported | Skipped | Time |\n")
-	b.WriteString("|:-----|-------:|-------:|------------:|--------:|-----:|\n")
+	// Non-strict counts passed specs graded NON-STRICT (a subset of Passed).
+	b.WriteString("| Area | Passed | Non-strict | Failed | Unsupported | Skipped | Time |\n")
+	b.WriteString("|:-----|-------:|-----------:|-------:|------------:|--------:|-----:|\n")
 	for _, g := range groups {
 		t := count(g.Specs)
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s |\n", mdCell(g.Name), t.Passed, t.Failed, t.Unsupported, t.Skipped, humanDuration(t.Seconds))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s |\n", mdCell(g.Name), t.Passed, t.NonStrict, t.Failed, t.Unsupported, t.Skipped, humanDuration(t.Seconds))
 	}
-	fmt.Fprintf(&b, "| **Total** | **%d** | **%d** | **%d** | **%d** | **%s** |\n", all.Passed, all.Failed, all.Unsupported, all.Skipped, humanDuration(runSeconds(r)))
+	fmt.Fprintf(&b, "| **Total** | **%d** | **%d** | **%d** | **%d** | **%d** | **%s** |\n", all.Passed, all.NonStrict, all.Failed, all.Unsupported, all.Skipped, humanDuration(runSeconds(r)))
+	specs := sortedSpecs(r.Specs)
 
 	if all.Failed > 0 || all.Other > 0 {
 		b.WriteString("\n## Failures\n\n")
 		b.WriteString("| Spec | Feature | Section | Reason |\n")
 		b.WriteString("|:-----|:--------|:--------|:-------|\n")
-		for _, sp := range r.Specs {
+		for _, sp := range specs {
 			var reason []string
 			switch sp.Verdict {
 			case Passed, Unsupported, Skipped, Invalid, ConfigError:
@@ -81,11 +84,22 @@ func Markdown(r *Report) []byte {
 		b.WriteString("These specs were stopped before checking anything: the profile asks for what gatecheck must not do.\n\n")
 		b.WriteString("| Spec | Feature | Section | Reason |\n")
 		b.WriteString("|:-----|:--------|:--------|:-------|\n")
-		for _, sp := range r.Specs {
+		for _, sp := range specs {
 			if sp.Verdict == ConfigError {
 				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n",
 					mdCell(areaName(sp.Area)+"/"+sp.Name), mdCell(sp.Feature), mdCell(sp.Section), mdCell(strings.Join(reasonLines(sp.Reason), "\n")))
 			}
+		}
+	}
+
+	if ns := nonStrict(r.Specs); len(ns) > 0 {
+		b.WriteString("\n## NON-STRICT passes\n\n")
+		b.WriteString("These specs passed with an outcome the profile declares but AWS would not give.\n\n")
+		b.WriteString("| Spec | Feature | Section | Reason |\n")
+		b.WriteString("|:-----|:--------|:--------|:-------|\n")
+		for _, sp := range ns {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n",
+				mdCell(areaName(sp.Area)+"/"+sp.Name), mdCell(sp.Feature), mdCell(sp.Section), mdCell(strings.Join(reasonLines(sp.Reason), "\n")))
 		}
 	}
 

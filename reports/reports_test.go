@@ -109,24 +109,26 @@ type xSuites struct {
 	Name     string   `xml:"name,attr"`
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
-	Skipped  int      `xml:"skipped,attr"`
+	Errors   int      `xml:"errors,attr"`
 	Time     string   `xml:"time,attr"`
 	Suites   []struct {
-		Name      string `xml:"name,attr"`
-		Tests     int    `xml:"tests,attr"`
-		Failures  int    `xml:"failures,attr"`
-		Skipped   int    `xml:"skipped,attr"`
-		Time      string `xml:"time,attr"`
-		Timestamp string `xml:"timestamp,attr"`
-		Cases     []struct {
-			Name       string `xml:"name,attr"`
-			Classname  string `xml:"classname,attr"`
-			Time       string `xml:"time,attr"`
-			Properties []struct {
-				Name  string `xml:"name,attr"`
-				Value string `xml:"value,attr"`
-			} `xml:"properties>property"`
-			Failure *struct {
+		Name       string `xml:"name,attr"`
+		Tests      int    `xml:"tests,attr"`
+		Failures   int    `xml:"failures,attr"`
+		Errors     int    `xml:"errors,attr"`
+		Skipped    int    `xml:"skipped,attr"`
+		Time       string `xml:"time,attr"`
+		Timestamp  string `xml:"timestamp,attr"`
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Time      string `xml:"time,attr"`
+			SystemOut string `xml:"system-out"`
+			Failure   *struct {
 				Message string `xml:"message,attr"`
 				Type    string `xml:"type,attr"`
 				Body    string `xml:",chardata"`
@@ -158,9 +160,13 @@ func TestJUnit(t *testing.T) {
 	}
 	doc := parseJUnit(t, b)
 
-	if doc.Name != "gatecheck" || doc.Tests != 6 || doc.Failures != 1 || doc.Skipped != 3 || doc.Time != "3.200" {
-		t.Errorf("testsuites = name %q tests %d failures %d skipped %d time %q; want gatecheck 6 1 3 3.200",
-			doc.Name, doc.Tests, doc.Failures, doc.Skipped, doc.Time)
+	if doc.Name != "gatecheck" || doc.Tests != 6 || doc.Failures != 1 || doc.Errors != 0 || doc.Time != "3.200" {
+		t.Errorf("testsuites = name %q tests %d failures %d errors %d time %q; want gatecheck 6 1 0 3.200",
+			doc.Name, doc.Tests, doc.Failures, doc.Errors, doc.Time)
+	}
+	// junit-10.xsd has no skipped attribute on <testsuites>.
+	if bytes.Contains(b, []byte("<testsuites name=\"gatecheck\" tests=\"6\" failures=\"1\" errors=\"0\" time=\"3.200\">")) == false {
+		t.Errorf("testsuites element is not exactly name, tests, failures, errors, time:\n%s", b)
 	}
 	if len(doc.Suites) != 2 {
 		t.Fatalf("got %d suites, want 2", len(doc.Suites))
@@ -170,9 +176,10 @@ func TestJUnit(t *testing.T) {
 		tests, failures, skipped int
 		time                     string
 	}
+	// Suites sorted by area name, whatever the report order.
 	want := []counts{
-		{"timeouts", 2, 1, 0, "1.735"},
 		{"auth", 4, 0, 3, "0.102"},
+		{"timeouts", 2, 1, 0, "1.735"},
 	}
 	for i, s := range doc.Suites {
 		got := counts{s.Name, s.Tests, s.Failures, s.Skipped, s.Time}
@@ -206,8 +213,18 @@ func TestJUnit(t *testing.T) {
 		}
 	}
 
-	fail := doc.Suites[0].Cases[0]
-	if fail.Name != "IntegrationTimeoutExceeded: a slow integration yields 504 (§1.1)" {
+	// Cases sorted by name; the name is the check's name alone.
+	var names []string
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			names = append(names, c.Name)
+		}
+	}
+	if want := []string{"JWTClockSkew", "JWTMissing", "JWTScopes", "JWTScopesMulti", "IntegrationTimeoutExceeded", "IntegrationTimeoutWithin"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("testcase names %q, want %q", names, want)
+	}
+	fail := doc.Suites[1].Cases[0]
+	if fail.Name != "IntegrationTimeoutExceeded" {
 		t.Errorf("testcase name = %q", fail.Name)
 	}
 	if fail.Time != "1.235" {
@@ -227,23 +244,36 @@ func TestJUnit(t *testing.T) {
 	if fail.Failure.Body != wantBody {
 		t.Errorf("failure body = %q, want %q", fail.Failure.Body, wantBody)
 	}
+	// Description, section and feature are suite properties named after
+	// the case, and readable in the case's system-out.
 	props := map[string]string{}
-	for _, p := range fail.Properties {
+	for _, p := range doc.Suites[1].Properties {
 		props[p.Name] = p.Value
 	}
-	if props["feature"] != "integration-timeout" || props["section"] != "§1.1" || len(props) != 2 {
-		t.Errorf("properties = %v", props)
+	wantProps := map[string]string{
+		"IntegrationTimeoutExceeded.feature":     "integration-timeout",
+		"IntegrationTimeoutExceeded.section":     "§1.1",
+		"IntegrationTimeoutExceeded.description": "a slow integration yields 504",
+		"IntegrationTimeoutWithin.feature":       "integration-timeout",
+		"IntegrationTimeoutWithin.section":       "§1.2",
+		"IntegrationTimeoutWithin.description":   "a fast integration succeeds",
 	}
-	if pass := doc.Suites[0].Cases[1]; pass.Failure != nil || pass.Skipped != nil {
+	if !reflect.DeepEqual(props, wantProps) {
+		t.Errorf("timeouts properties = %v, want %v", props, wantProps)
+	}
+	if fail.SystemOut != "a slow integration yields 504\n(§1.1, integration-timeout)" {
+		t.Errorf("failed case system-out = %q", fail.SystemOut)
+	}
+	if pass := doc.Suites[1].Cases[1]; pass.Failure != nil || pass.Skipped != nil {
 		t.Errorf("passed spec has a failure or skipped element")
 	}
 
-	auth := doc.Suites[1].Cases
-	if auth[1].Skipped == nil || auth[1].Skipped.Message != "unsupported: profile does not claim jwt-scopes" {
-		t.Errorf("unsupported skipped = %+v", auth[1].Skipped)
+	auth := doc.Suites[0].Cases
+	if auth[2].Skipped == nil || auth[2].Skipped.Message != "unsupported: profile does not claim jwt-scopes" {
+		t.Errorf("unsupported skipped = %+v", auth[2].Skipped)
 	}
-	if auth[3].Skipped == nil || auth[3].Skipped.Message != "profile lacks sub-capability jwt.clock-skew" {
-		t.Errorf("skipped skipped = %+v", auth[3].Skipped)
+	if auth[0].Skipped == nil || auth[0].Skipped.Message != "profile lacks sub-capability jwt.clock-skew" {
+		t.Errorf("skipped skipped = %+v", auth[0].Skipped)
 	}
 
 	// The raw document escapes markup and carries no control characters.
@@ -391,9 +421,9 @@ func TestMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{
 		"**Profile:** reference · **Target:** http://127.0.0.1:8080 · **Tool:** gatecheck v0.3.0 · **Duration:** 3.2s",
-		"| timeouts | 1 | 1 | 0 | 0 | 1.7s |\n",
-		"| auth | 1 | 0 | 2 | 1 | 102ms |\n",
-		"| **Total** | **2** | **1** | **2** | **1** | **3.2s** |\n",
+		"| Area | Passed | Non-strict | Failed | Unsupported | Skipped | Time |\n",
+		"| auth | 1 | 0 | 0 | 2 | 1 | 102ms |\n| timeouts | 1 | 0 | 1 | 0 | 0 | 1.7s |\n", // sorted by area
+		"| **Total** | **2** | **0** | **1** | **2** | **1** | **3.2s** |\n",
 		"- **jwt-scopes** (2 specs): profile does not claim jwt-scopes\n",
 	} {
 		if !strings.Contains(md, want) {

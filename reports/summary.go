@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,11 +21,9 @@ const maxReasonLines = 10
 func WriteSummary(w io.Writer, r *Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "AREA\tPASSED\tFAILED\tUNSUPPORTED\tSKIPPED\tTIME")
-	// Areas sorted by name: Ginkgo shuffles the specs, and a table in the
-	// same order every run is easier to compare.
-	groups := groupByArea(r.Specs)
-	slices.SortStableFunc(groups, func(a, b areaGroup) int { return strings.Compare(a.Name, b.Name) })
-	for _, g := range groups {
+	// Areas sorted by name (groupByArea): Ginkgo shuffles the specs, and a
+	// table in the same order every run is easier to compare.
+	for _, g := range groupByArea(r.Specs) {
 		t := count(g.Specs)
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", tabSafe(g.Name), t.Passed, t.Failed, t.Unsupported, t.Skipped, humanDuration(t.Seconds))
 	}
@@ -34,7 +31,7 @@ func WriteSummary(w io.Writer, r *Report) {
 	fmt.Fprintf(tw, "TOTAL\t%d\t%d\t%d\t%d\t%s\n", all.Passed, all.Failed, all.Unsupported, all.Skipped, humanDuration(runSeconds(r)))
 	tw.Flush()
 
-	for _, sp := range r.Specs {
+	for _, sp := range sortedSpecs(r.Specs) {
 		switch sp.Verdict {
 		case Passed, Unsupported, Skipped:
 			continue
@@ -55,10 +52,8 @@ func WriteSummary(w io.Writer, r *Report) {
 		}
 	}
 
-	for _, sp := range r.Specs {
-		if sp.Verdict == Passed && sp.Grade == GradeNonStrict {
-			fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
-		}
+	for _, sp := range nonStrict(r.Specs) {
+		fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
 	}
 	writeScenarios(w, r.Scenarios)
 	if uf := unsupportedFeatures(r.Specs); len(uf) > 0 {

@@ -288,7 +288,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitConfig
 	}
 	diffs := reports.Compare(base, other)
-	reports.WriteComparison(stdout, base, other, diffs)
+	reports.WriteComparison(stdout, reports.ComparedReport{File: args[0], Report: base}, reports.ComparedReport{File: args[1], Report: other}, diffs)
 	if len(diffs) > 0 {
 		return runner.ExitFailed
 	}

@@ -102,20 +102,29 @@ func TestUnreachableTargetExit3(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	dir := t.TempDir()
-	mk := func(name string, v reports.Verdict) string {
-		r := &reports.Report{SchemaVersion: reports.SchemaVersion, Profile: reports.Profile{Name: name}, Specs: []reports.Spec{{Name: "A", Area: "x", Verdict: reports.Passed}, {Name: "B", Area: "x", Verdict: v}}}
+	mk := func(name string, v reports.Verdict, g reports.Grade) string {
+		r := &reports.Report{SchemaVersion: reports.SchemaVersion, Profile: reports.Profile{Name: "same-profile"},
+			Specs: []reports.Spec{{Name: "A", Area: "x", Verdict: reports.Passed}, {Name: "B", Area: "x", Verdict: v, Grade: g, Reason: "why " + name}}}
 		path := filepath.Join(dir, name+".json")
 		if err := r.WriteJSON(path); err != nil {
 			t.Fatal(err)
 		}
 		return path
 	}
-	base, same, diff := mk("base", reports.Passed), mk("same", reports.Passed), mk("diff", reports.Failed)
+	base, same := mk("base", reports.Passed, reports.GradeOK), mk("same", reports.Passed, "")
+	diff, lenient := mk("diff", reports.Failed, reports.GradeFailed), mk("lenient", reports.Passed, reports.GradeNonStrict)
 	if code, out, _ := gatecheck(t, "compare", base, same); code != 0 || !strings.Contains(out, "0 spec(s) differ") {
 		t.Fatalf("identical: %d %s", code, out)
 	}
-	if code, out, _ := gatecheck(t, "compare", base, diff); code != runner.ExitFailed || !strings.Contains(out, "B") {
+	// The columns are labelled by file, not by the (same) profile name.
+	code, out, _ := gatecheck(t, "compare", base, diff)
+	if code != runner.ExitFailed || !strings.Contains(out, "base: "+base) || !strings.Contains(out, "new:  "+diff) ||
+		!strings.Contains(out, "x     B     passed  failed") || !strings.Contains(out, "new (failed): why diff") {
 		t.Fatalf("different: %d %s", code, out)
+	}
+	// OK -> NON-STRICT is a difference too.
+	if code, out, _ := gatecheck(t, "compare", base, lenient); code != runner.ExitFailed || !strings.Contains(out, "passed (NON-STRICT)") || !strings.Contains(out, "1 grade change(s)") {
+		t.Fatalf("grade change: %d %s", code, out)
 	}
 }
 
