@@ -23,9 +23,9 @@ import (
 type console struct {
 	mu      sync.Mutex
 	out     io.Writer
-	live    bool   // redraw one line with a carriage return
-	shown   bool   // a live line is on screen
-	midLine bool   // Ginkgo's last write did not end its line
+	live    bool // redraw one line with a carriage return
+	shown   bool // a live line is on screen
+	midLine bool // Ginkgo's last write did not end its line
 	profile *profile.Profile
 	total   int // specs that will run
 	done    int // specs finished
