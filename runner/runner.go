@@ -190,7 +190,7 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		if err := os.MkdirAll(raw, 0o755); err != nil {
 			return nil, &ConfigError{fmt.Errorf("--out %s: %w", opts.OutDir, err)}
 		}
-		target.ArtifactsDir = raw
+		target.ArtifactsDir, target.ReportDir = raw, opts.OutDir
 	}
 	started := time.Now()
 	conformance.SetTarget(target)
