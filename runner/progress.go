@@ -40,25 +40,25 @@ func newConsole(out io.Writer, live bool, p *profile.Profile) *console {
 var denoter = regexp.MustCompile(`^(\x1b\[[0-9;]*m)*(•|S|P|\+)(\x1b\[[0-9;]*m)*$`)
 
 // Write takes Ginkgo's reporter output: lone denoters are dropped, the
-// rest (banners, failure details, the final tally) written as it is, after
-// clearing a live line.
+// rest (banners, failure details, the final tally) written as it is, below
+// a live line, which stays (a failure's details follow its spec's line).
 func (c *console) Write(p []byte) (int, error) {
 	if denoter.Match(p) {
 		return len(p), nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.clearLive()
+	c.endLive()
 	if len(p) > 0 {
 		c.midLine = p[len(p)-1] != '\n'
 	}
 	return c.out.Write(p)
 }
 
-// clearLive erases the live line. c.mu is held.
-func (c *console) clearLive() {
+// endLive ends the live line with a newline, keeping it. c.mu is held.
+func (c *console) endLive() {
 	if c.shown {
-		io.WriteString(c.out, "\r\x1b[K")
+		io.WriteString(c.out, "\n")
 		c.shown = false
 	}
 }
@@ -81,10 +81,7 @@ func (c *console) line(s string) {
 func (c *console) finish() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.shown {
-		io.WriteString(c.out, "\n")
-		c.shown = false
-	}
+	c.endLive()
 }
 
 // SuiteWillRun implements conformance.SpecObserver.

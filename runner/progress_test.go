@@ -64,7 +64,7 @@ func TestProgressLinesWithoutTerminal(t *testing.T) {
 	}
 }
 
-// On a terminal one live line is redrawn; Ginkgo's output clears it first,
+// On a terminal one live line is redrawn; Ginkgo's output goes below it,
 // and finish ends it with a newline.
 func TestProgressLiveLineOnTerminal(t *testing.T) {
 	names := conformance.Checks()
@@ -81,7 +81,7 @@ func TestProgressLiveLineOnTerminal(t *testing.T) {
 
 	clear := "\r\x1b[K"
 	want := clear + "[1/2] " + area(names[0]) + " " + names[0] + " passed 0.00s" +
-		clear + "failure details\n" +
+		"\nfailure details\n" +
 		clear + "[2/2] " + area(names[1]) + " " + names[1] + " passed 0.00s\n"
 	if out.String() != want {
 		t.Fatalf("got\n%q\nwant\n%q", out.String(), want)
