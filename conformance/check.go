@@ -76,6 +76,21 @@ func (t *T) ArtifactPath(name string) string {
 	return filepath.Join(t.Target.ArtifactsDir, name)
 }
 
+// ArtifactRef is how the report names the artifact ArtifactPath(name)
+// gives: its slash-separated path relative to the report directory, so a
+// report directory stays whole when moved or published ("" when the run
+// keeps no artifacts).
+func (t *T) ArtifactRef(name string) string {
+	path := t.ArtifactPath(name)
+	if path == "" || t.Target.ReportDir == "" {
+		return path
+	}
+	if rel, err := filepath.Rel(t.Target.ReportDir, path); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return path
+}
+
 // InvalidPrefix starts the skip message of an invalid load scenario.
 const InvalidPrefix = "invalid: "
 

@@ -45,6 +45,40 @@ var _ = ginkgo.ReportAfterSuite("gatecheck report", func(r ginkgo.Report) {
 	suiteReport = r
 })
 
+// SpecObserver sees a run's size and each spec as it finishes: the
+// runner's progress lines.
+type SpecObserver interface {
+	SuiteWillRun(specs int)
+	SpecDidRun(types.SpecReport)
+}
+
+var observer SpecObserver
+
+// SetSpecObserver sets the SpecObserver of the next RunSpecs (nil: none).
+func SetSpecObserver(o SpecObserver) {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	observer = o
+}
+
+func specObserver() SpecObserver {
+	targetMu.Lock()
+	defer targetMu.Unlock()
+	return observer
+}
+
+var _ = ginkgo.ReportBeforeSuite(func(r ginkgo.Report) {
+	if o := specObserver(); o != nil {
+		o.SuiteWillRun(r.PreRunStats.SpecsThatWillRun)
+	}
+})
+
+var _ = ginkgo.ReportAfterEach(func(r ginkgo.SpecReport) {
+	if o := specObserver(); o != nil {
+		o.SpecDidRun(r)
+	}
+})
+
 // Register adds an area's checks to the Ginkgo tree: a Describe labelled
 // area:<name> holding one It per check labelled feature:<feature>. Spec
 // files call it as `var _ = conformance.Register(conformance.Area{…})`.

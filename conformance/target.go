@@ -32,7 +32,10 @@ type Target struct {
 	Fixture *backend.Client // nil when the profile gives no fixtureURL
 	// ArtifactsDir, when set, is where checks keep raw results.
 	ArtifactsDir string
-	aws          awsClients
+	// ReportDir, when set, is where the reports go: the report names
+	// artifacts by their path relative to it (ArtifactRef).
+	ReportDir string
+	aws       awsClients
 }
 
 // NewTarget builds the HTTP clients for a validated profile, and registers

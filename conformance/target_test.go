@@ -54,3 +54,19 @@ func TestChecksBuildClientsWithNewClient(t *testing.T) {
 		}
 	}
 }
+
+// The report names an artifact relative to the report directory, so the
+// directory can be moved or published whole.
+func TestArtifactRefIsRelativeToTheReportDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gatecheck-report")
+	tt := &T{Target: &Target{ArtifactsDir: filepath.Join(dir, "raw"), ReportDir: dir}}
+	if got := tt.ArtifactRef("X.vegeta"); got != "raw/X.vegeta" {
+		t.Fatalf("ArtifactRef = %q, want raw/X.vegeta", got)
+	}
+	if got := tt.ArtifactPath("X.vegeta"); got != filepath.Join(dir, "raw", "X.vegeta") {
+		t.Fatalf("ArtifactPath = %q", got)
+	}
+	if got := (&T{Target: &Target{}}).ArtifactRef("X.vegeta"); got != "" {
+		t.Fatalf("no artifacts: %q", got)
+	}
+}

@@ -70,7 +70,10 @@ type Scenario struct {
 	Verdict Verdict `json:"verdict"`
 	Reason  string  `json:"reason,omitempty"`
 	// RawResults is the file holding every request's result in Vegeta's
-	// encoding (`vegeta report` and `vegeta plot` read it).
+	// encoding (`vegeta report` and `vegeta plot` read it), relative to
+	// the report directory. It is one file per scenario, each result's
+	// attack named after its phase (`vegeta report` gives the whole
+	// scenario; select a phase by its attack name).
 	RawResults string  `json:"rawResults,omitempty"`
 	Phases     []Phase `json:"phases"`
 }

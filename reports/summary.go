@@ -108,7 +108,7 @@ func writeScenarios(w io.Writer, scenarios []Scenario) {
 			fmt.Fprintf(w, "  %s\n", firstLine(sc.Reason))
 		}
 		if sc.RawResults != "" {
-			fmt.Fprintf(w, "  raw results: %s\n", sc.RawResults)
+			fmt.Fprintf(w, "  raw results: %s (in the report directory)\n", sc.RawResults)
 		}
 	}
 }

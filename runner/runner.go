@@ -31,6 +31,7 @@ import (
 	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/redact"
 	"github.com/gatecheck/gatecheck/reports"
+	"github.com/gatecheck/gatecheck/scenarios"
 	_ "github.com/gatecheck/gatecheck/suites" // registers every spec
 )
 
@@ -189,7 +190,7 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		if err := os.MkdirAll(raw, 0o755); err != nil {
 			return nil, &ConfigError{fmt.Errorf("--out %s: %w", opts.OutDir, err)}
 		}
-		target.ArtifactsDir = raw
+		target.ArtifactsDir, target.ReportDir = raw, opts.OutDir
 	}
 	started := time.Now()
 	conformance.SetTarget(target)
@@ -200,10 +201,17 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	reporterCfg.Verbose = opts.Verbose
 	reporterCfg.NoColor = !isTerminal(os.Stdout)
 	// Ginkgo prints failure messages as they happen; they may echo
-	// credentials (see BuildReport).
+	// credentials (see BuildReport). Progress lines go the same way
+	// (progress.go).
 	consoleOut := formatter.ColorableStdOut
-	formatter.ColorableStdOut = redact.NewWriter(consoleOut)
+	con := newConsole(redact.NewWriter(consoleOut), isTerminal(os.Stdout) && !opts.Verbose, target.Profile)
+	formatter.ColorableStdOut = con
+	conformance.SetSpecObserver(con)
+	restorePhases := scenarios.SetPhaseObserver(con.phase)
 	ginkgo.RunSpecs(&failOnly{}, "gatecheck conformance", suiteCfg, reporterCfg)
+	restorePhases()
+	conformance.SetSpecObserver(nil)
+	con.finish()
 	formatter.ColorableStdOut = consoleOut
 
 	rep := BuildReport(conformance.LastSuiteReport(), target.Profile)

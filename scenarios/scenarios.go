@@ -150,8 +150,11 @@ func Attack(ctx context.Context, tr vegeta.Targeter, rate int, d time.Duration, 
 	return AttackWith(ctx, NewAttacker(), tr, rate, d, name, each)
 }
 
-// AttackWith is Attack with a given attacker.
+// AttackWith is Attack with a given attacker. While it runs, the phase
+// observer (SetPhaseObserver) gets its progress, named name.
 func AttackWith(ctx context.Context, a *vegeta.Attacker, tr vegeta.Targeter, rate int, d time.Duration, name string, each func(*vegeta.Result) error) error {
+	counter, unwatch := watchPhase(name, rate, d)
+	defer unwatch()
 	results := a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, name)
 	stop := func(err error) error {
 		a.Stop()
@@ -166,6 +169,9 @@ func AttackWith(ctx context.Context, a *vegeta.Attacker, tr vegeta.Targeter, rat
 		case r, ok := <-results:
 			if !ok {
 				return nil
+			}
+			if counter != nil {
+				counter.add(r.Code)
 			}
 			if err := each(r); err != nil {
 				return stop(err)

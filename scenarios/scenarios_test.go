@@ -1,10 +1,16 @@
 package scenarios_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/gatecheck/gatecheck/scenarios"
 )
@@ -76,5 +82,26 @@ func TestCheckBurst(t *testing.T) {
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("CheckBurst(%q, %d, %v, %d) = %v, want an error about %q", c.url, c.n, c.allow, c.maxRate, err, c.want)
 		}
+	}
+}
+
+// An attack reports its progress to the phase observer, last with every
+// result counted by status.
+func TestAttackReportsProgress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var reports []scenarios.PhaseStatus
+	restore := scenarios.SetPhaseObserver(func(s scenarios.PhaseStatus) { reports = append(reports, s) })
+	defer restore()
+	results := 0
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: srv.URL})
+	err := scenarios.Attack(context.Background(), tr, 50, 200*time.Millisecond, "phase-a", func(*vegeta.Result) error { results++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Attack returns after the last report: reading reports is race-free.
+	last := reports[len(reports)-1]
+	if !last.Done || last.Name != "phase-a" || last.Asked != 50 || int(last.Sent) != results || last.Codes != fmt.Sprintf("200:%d", results) {
+		t.Fatalf("last report %+v after %d results", last, results)
 	}
 }

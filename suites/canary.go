@@ -316,7 +316,7 @@ func canaryUnderLoad(t *conformance.T) {
 	apiID := t.Target.Profile.Target.RestAPIID
 	path, _ := t.Target.Profile.Route("mock")
 	opts := canarysplit.Options{
-		URL: t.Target.StageURL(cfg.PromoteStage, path), Percent: cfg.Percent, Alpha: cfg.Alpha, Delta: cfg.Delta, CanaryVersion: cfg.CanaryVersion,
+		URL: t.Target.StageURL(cfg.PromoteStage, path), Percent: cfg.Percent, Alpha: cfg.Alpha, Delta: cfg.Delta, Power: cfg.Power, CanaryVersion: cfg.CanaryVersion,
 		Rate: cfg.LoadRate, Duration: cfg.LoadDuration, Grace: t.Target.Profile.Waits.Settle,
 		AllowNonLoopback: t.Target.Profile.Target.AllowNonLoopback, MaxRate: t.Target.Profile.Target.MaxRate,
 		// Called from the scenario's goroutine: no assertions here.

@@ -48,7 +48,7 @@ func runScenario(t *conformance.T, name, feature string, run func(raw io.Writer)
 		t.ConfigError("%s not run: %v (fix: `gatecheck profiles validate` names the profile value to change)", name, err)
 	}
 	t.Expect(err).NotTo(gomega.HaveOccurred(), name)
-	sc.Name, sc.Feature, sc.RawResults = name, feature, path
+	sc.Name, sc.Feature, sc.RawResults = name, feature, t.ArtifactRef(name+".vegeta")
 	t.RecordScenario(sc)
 	for _, ph := range sc.Phases {
 		t.Logf("%s: %d requests at %.0f/s, status %v, %v", ph.Name, ph.Requests, ph.AchievedRate, ph.StatusCodes, ph.Values)

@@ -111,7 +111,8 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 	var all, hits, misses vegeta.Metrics
 	seen := map[string]map[string]bool{} // key URL -> invocation ids
 	transportErrors, other := 0, 0
-	err = scenarios.Attack(ctx, tr, o.Rate, o.Duration, run, func(r *vegeta.Result) error {
+	// The attack is named after its phase, in the raw results too.
+	err = scenarios.Attack(ctx, tr, o.Rate, o.Duration, dist, func(r *vegeta.Result) error {
 		all.Add(r)
 		if enc != nil {
 			if err := enc.Encode(r); err != nil {

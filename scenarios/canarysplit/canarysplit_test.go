@@ -1,8 +1,11 @@
 package canarysplit_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/scenarios/canarysplit"
@@ -21,6 +26,7 @@ type stage struct {
 	promotedAt atomic.Int64 // unix nanos from which it answers promoted; 0: not promoted
 	downUntil  atomic.Int64 // unix nanos until which it answers 502
 	ignore     bool         // the promotion has no effect
+	share      float64      // the canary's share before the promotion (default 0.10)
 	// After the promotion: the share of requests answered 502, or still
 	// answered by the old deployment, for good.
 	flaky, stale float64
@@ -40,7 +46,7 @@ func (s *stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case at != 0 && now >= at && !s.ignore && (s.stale == 0 || rand.Float64() >= s.stale):
 		d["version"] = "v2"
-	case rand.Float64() < 0.10:
+	case rand.Float64() < cmp.Or(s.share, 0.10):
 		d["version"], d["canary"] = "v2", "true"
 	}
 	_ = json.NewEncoder(w).Encode(d)
@@ -51,14 +57,20 @@ func (s *stage) promoteAfter(delay time.Duration) func() {
 	return func() { s.promotedAt.Store(time.Now().Add(delay).UnixNano()) }
 }
 
+// run runs the scenario at a modest rate, so the load generator keeps up
+// even on a busy CI machine: about 200 requests before the promotion; every
+// n >= 139 gives the split test power 0.99 against 10 % ± 30 %, the Delta
+// and Power it is run with.
 func run(t *testing.T, s *stage, grace time.Duration, promote func()) *reports.Scenario {
+	return runWith(t, s, canarysplit.Options{Rate: 200, Delta: 0.3, Power: 0.99, Grace: grace}, promote)
+}
+
+func runWith(t *testing.T, s *stage, o canarysplit.Options, promote func()) *reports.Scenario {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	sc, err := canarysplit.Run(context.Background(), canarysplit.Options{
-		// A modest rate, so the load generator keeps up even on a busy CI machine.
-		URL: srv.URL + "/canary/mock", Percent: 10, Alpha: 1e-6, CanaryVersion: "v2", Rate: 50, Duration: 2 * time.Second, Grace: grace,
-		Promote: func(context.Context) error { promote(); return nil },
-	})
+	o.URL, o.Percent, o.Alpha, o.CanaryVersion, o.Duration = srv.URL+"/canary/mock", 10, 1e-6, "v2", 2*time.Second
+	o.Promote = func(context.Context) error { promote(); return nil }
+	sc, err := canarysplit.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +92,72 @@ func TestSeamlessPromotionPasses(t *testing.T) {
 	if sc.Verdict != reports.Passed || len(sc.Phases) != 2 || len(canarysplit.NonStrict(sc)) != 0 {
 		t.Fatalf("%s: %s %+v", sc.Verdict, sc.Reason, sc.Phases)
 	}
-	if sc.Phases[0].Values["requests"] < 40 || sc.Phases[1].Values["notPromoted"] != 0 || sc.Phases[1].Values["promoted"] < 40 {
+	if sc.Phases[0].Values["requests"] < 150 || sc.Phases[1].Values["notPromoted"] != 0 || sc.Phases[1].Values["promoted"] < 150 {
 		t.Fatalf("phases: %+v", sc.Phases)
+	}
+	// Each phase has its own requests, status codes and latency.
+	var total uint64
+	for _, ph := range sc.Phases {
+		lat := ph.Latency["all"]
+		if ph.Requests == 0 || ph.StatusCodes["200"] != int(ph.Requests) || lat.Count != int(ph.Requests) || lat.P50 <= 0 || lat.P99 < lat.P50 || lat.Max < lat.P99 || ph.AchievedRate <= 0 {
+			t.Fatalf("phase %q: %d requests, status %v, latency %+v, %.0f/s", ph.Name, ph.Requests, ph.StatusCodes, lat, ph.AchievedRate)
+		}
+		total += ph.Requests
+	}
+	if total < 380 || total > 401 {
+		t.Fatalf("the phases hold %d requests; the run sent about 400", total)
+	}
+}
+
+// Too few requests before the promotion for the stated power: a split
+// within the acceptance region is invalid, with the reason, not passed.
+func TestUnderpoweredSplitIsInvalid(t *testing.T) {
+	s := &stage{}
+	sc := runWith(t, s, canarysplit.Options{Rate: 50}, s.promoteAfter(0)) // default delta 0.05, power 0.99
+	ph := sc.Phases[0]
+	if sc.Verdict != reports.Invalid || ph.Verdict != reports.Invalid || !strings.Contains(ph.Reason, "about 2186 are needed") || ph.Values["plannedRequests"] != 2186 {
+		t.Fatalf("want an invalid split naming the planned 2186 requests: %s %s %+v", sc.Verdict, sc.Reason, ph)
+	}
+	if sc.Phases[1].Verdict != reports.Passed {
+		t.Fatalf("the promotion is still judged: %+v", sc.Phases[1])
+	}
+}
+
+// A split far off still fails with few requests: alpha bounds that verdict
+// whatever the power. At 90 % instead of 10 %, about 50 requests before
+// the promotion give some 45 canary requests against an acceptance region
+// ending at 17: the chance of 17 or fewer is below 1e-15.
+func TestUnderpoweredSplitFarOffFails(t *testing.T) {
+	s := &stage{share: 0.9}
+	sc := runWith(t, s, canarysplit.Options{Rate: 50}, s.promoteAfter(0))
+	if sc.Verdict != reports.Failed || !strings.Contains(sc.Reason, "outside") {
+		t.Fatalf("a 90%% split must fail: %s %s", sc.Verdict, sc.Reason)
+	}
+}
+
+// The raw results hold every result once, its attack named after its phase.
+func TestRawResultsArePhaseNamed(t *testing.T) {
+	s := &stage{}
+	var raw bytes.Buffer
+	sc := runWith(t, s, canarysplit.Options{Rate: 200, Delta: 0.3, Raw: &raw}, s.promoteAfter(0))
+	perPhase := map[string]uint64{}
+	dec := vegeta.NewDecoder(&raw)
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		perPhase[r.Attack]++
+	}
+	for _, ph := range sc.Phases {
+		if perPhase[ph.Name] != ph.Requests || ph.Requests == 0 {
+			t.Fatalf("raw results per attack %v; phase %q has %d requests", perPhase, ph.Name, ph.Requests)
+		}
+	}
+	if len(perPhase) != 2 {
+		t.Fatalf("raw results per attack: %v", perPhase)
 	}
 }
 
@@ -153,14 +229,14 @@ func TestLateSwitchBeyondGraceIsNonStrict(t *testing.T) {
 
 // A stage that keeps failing or keeps serving the old deployment after the
 // promotion has not settled: the run's last quarter fails it, however the
-// switch began. At 50 req/s the last quarter of the second second holds
-// about 12 requests; with 90 % of answers bad, all of them good has
-// probability 0.1^12, so the test does not flake.
+// switch began. At 200 req/s the last quarter of the second second holds
+// about 50 requests; with 90 % of answers bad, all of them good has
+// probability 0.1^50, so the test does not flake.
 func TestUnsettledAfterPromotionFails(t *testing.T) {
 	for name, s := range map[string]*stage{"90% errors": {flaky: 0.9}, "90% stale": {stale: 0.9}} {
 		t.Run(name, func(t *testing.T) {
 			sc := run(t, s, 0, s.promoteAfter(0))
-			// Rarely (0.9^50) no request at all is answered promoted: that
+			// Rarely (0.9^200) no request at all is answered promoted: that
 			// fails as "never switched".
 			if sc.Verdict != reports.Failed || !(strings.Contains(sc.Reason, "had not settled") || strings.Contains(sc.Reason, "never switched")) {
 				t.Fatalf("an unsettled stage must fail: %s %s %+v", sc.Verdict, sc.Reason, sc.Phases)

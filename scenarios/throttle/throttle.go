@@ -83,12 +83,8 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 	var firstThrottled time.Time
 	var start time.Time
 	throttledCount, acceptedCount, other, transportErrors := 0, 0, 0, 0
-	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, o.Duration, name)
-	for r := range results {
-		if ctx.Err() != nil {
-			atk.Stop()
-			continue
-		}
+	// AttackWith reports the phase's progress; it stops the attack on ctx.
+	err := scenarios.AttackWith(ctx, atk, tr, rate, o.Duration, name, func(r *vegeta.Result) error {
 		if start.IsZero() || r.Timestamp.Before(start) {
 			start = r.Timestamp
 		}
@@ -109,16 +105,12 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 			other++
 		}
 		if enc != nil {
-			if err := enc.Encode(r); err != nil {
-				atk.Stop()
-				for range results {
-				}
-				return nil, err
-			}
+			return enc.Encode(r)
 		}
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	all.Close()
 	accepted.Close()

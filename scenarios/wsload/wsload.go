@@ -140,7 +140,7 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	answers := &answerLog{}
 	atk := scenarios.NewAttackerVia(func(base http.RoundTripper) http.RoundTripper { return &numbered{base: base, log: answers} })
 	var m vegeta.Metrics
-	attackErr := scenarios.AttackWith(ctx, atk, targeter, o.Rate, o.Duration, "wsload", func(r *vegeta.Result) error {
+	attackErr := scenarios.AttackWith(ctx, atk, targeter, o.Rate, o.Duration, "callbacks", func(r *vegeta.Result) error {
 		m.Add(r)
 		if enc != nil {
 			return enc.Encode(r)
