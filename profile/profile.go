@@ -172,6 +172,13 @@ func RegisterFeature(f FeatureSpec) {
 	features[f.Name] = f
 }
 
+// RegisteredFeatures lists the declared features, sorted by name.
+func RegisteredFeatures() []FeatureSpec {
+	featuresMu.RLock()
+	defer featuresMu.RUnlock()
+	return slices.SortedFunc(maps.Values(features), func(a, b FeatureSpec) int { return strings.Compare(a.Name, b.Name) })
+}
+
 // Error lists every problem in one profile.
 type Error struct {
 	File     string
