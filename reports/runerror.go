@@ -11,9 +11,10 @@ import (
 // it on its own: JUnit as an errored test case (CI publishers list it), the
 // summaries as a line before everything else.
 
-// fix is the advice naming the profile field to correct, or "".
+// fix is the advice naming the profile field to correct, or "" when
+// there is none or the message already names it.
 func (e *RunError) fix() string {
-	if e.Field == "" {
+	if e.Field == "" || strings.Contains(e.Message, e.Field) {
 		return ""
 	}
 	return "fix the profile field " + e.Field
@@ -43,14 +44,14 @@ func junitRunErrorSuite(e *RunError, stamp string) junitSuite {
 	if f := e.fix(); f != "" {
 		body += "\n\n" + f
 	}
-	return junitSuite{
-		Name: "gatecheck", Tests: 1, Errors: 1, Time: junitTime(0), Timestamp: stamp,
-		Cases: []junitCase{{
-			Name: "run", Classname: "gatecheck", Time: junitTime(0),
-			Properties: &junitProps{Props: []junitProp{{Name: "field", Value: e.Field}}},
-			Error:      &junitProblem{Message: e.headline(), Type: orUnknown(e.Kind), Body: body},
-		}},
+	c := junitCase{
+		Name: "run", Classname: "gatecheck", Time: junitTime(0),
+		Error: &junitProblem{Message: e.headline(), Type: orUnknown(e.Kind), Body: body},
 	}
+	if e.Field != "" {
+		c.Properties = &junitProps{Props: []junitProp{{Name: "field", Value: e.Field}}}
+	}
+	return junitSuite{Name: "gatecheck", Tests: 1, Errors: 1, Time: junitTime(0), Timestamp: stamp, Cases: []junitCase{c}}
 }
 
 // markdownRunError writes the run error as a paragraph.

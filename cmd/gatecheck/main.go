@@ -1,14 +1,8 @@
 // Command gatecheck tests API gateways against Amazon API Gateway's
-// documented behaviour.
-//
-//	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR]
-//	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
-//	gatecheck fixture  [--listen ADDR] [--version LABEL]
-//	gatecheck bench    [overhead|throttle] [flags]
-//	gatecheck hostile  [--requests N] [--memory-bound 200MB]
-//	gatecheck compare  BASE.json OTHER.json
-//	gatecheck profiles validate FILE…
-//	gatecheck version
+// documented behaviour: gatecheck run, serve, fixture, bench, repeat,
+// hostile, list, compare, profiles validate, version. `gatecheck help`
+// prints every command and flag, generated from the commands themselves
+// (usage.go).
 package main
 
 import (
