@@ -13,7 +13,7 @@ import (
 )
 
 // fuzzConfig is a feature configuration with lists, maps and numbers, so the
-// strict re-decode of a claimed feature's values (decodeStrict) is fuzzed
+// shape check and decode of a claimed feature's values are fuzzed
 // with aliases that expand into every kind of field.
 type fuzzConfig struct {
 	Items  []string            `yaml:"items"`

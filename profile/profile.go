@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,6 +41,8 @@ type Profile struct {
 	Source string `yaml:"-"`
 	// configs holds each claimed feature's decoded configuration.
 	configs map[string]any
+	// shape checks the document's keys and kinds of values while loading.
+	shape *shapeChecker
 }
 
 // Target says where the gateway and the fixture backend are.
@@ -169,6 +172,13 @@ func RegisterFeature(f FeatureSpec) {
 	features[f.Name] = f
 }
 
+// RegisteredFeatures lists the declared features, sorted by name.
+func RegisteredFeatures() []FeatureSpec {
+	featuresMu.RLock()
+	defer featuresMu.RUnlock()
+	return slices.SortedFunc(maps.Values(features), func(a, b FeatureSpec) int { return strings.Compare(a.Name, b.Name) })
+}
+
 // Error lists every problem in one profile.
 type Error struct {
 	File     string
@@ -190,17 +200,46 @@ func LoadFile(path string) (*Profile, error) {
 
 // Load parses and validates profile YAML; name is used in errors.
 func Load(name string, data []byte) (*Profile, error) {
-	p := &Profile{Source: name}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(p); err != nil {
+	p := &Profile{Source: name, shape: newShapeChecker()}
+	defer func() { p.shape = nil }()
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: name, Problems: []string{"the file is empty (fix: start from fixtures/profiles/reference.yaml)"}}
 		}
-		return nil, &Error{File: name, Problems: []string{strings.TrimPrefix(err.Error(), "yaml: ") + " (fix: check the field against fixtures/profiles/README.md)"}}
+		return nil, &Error{File: name, Problems: []string{decodeMessage(err) + " (fix: check the YAML syntax there)"}}
+	}
+	root := &doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		root = doc.Content[0]
+	}
+	// Check the shape first, then decode what fits: the decoder goes on
+	// past a value of the wrong kind, so the rest is still validated and
+	// every problem is reported at once.
+	p.shape.check(root, reflect.TypeFor[Profile](), "")
+	if err := root.Decode(p); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, &Error{File: name, Problems: append(p.shape.problems, decodeMessage(err))}
+		}
+		if len(p.shape.problems) == 0 { // not foreseen by the shape check
+			for _, msg := range te.Errors {
+				p.shape.problems = append(p.shape.problems, decodeMessage(errors.New(msg))+" (fix: check the field against fixtures/profiles/README.md)")
+			}
+		}
 	}
 	p.applyDefaults()
-	if problems := p.validate(); len(problems) > 0 {
+	invalid := p.validate() // adds the shape problems of the features' values
+	problems := p.shape.problems
+	for _, msg := range invalid {
+		field, _, _ := strings.Cut(msg, ": ")
+		if p.shape.covers(field) {
+			continue
+		}
+		problems = append(problems, atLine(p.shape.lines[field], msg))
+	}
+	if len(problems) > 0 {
+		sortByLine(problems)
 		return nil, &Error{File: name, Problems: problems}
 	}
 	return p, nil
@@ -317,12 +356,7 @@ func (p *Profile) validate() []string {
 		node := p.Features[name]
 		spec, ok := features[name]
 		if !ok {
-			known := make([]string, 0, len(features))
-			for n := range features {
-				known = append(known, n)
-			}
-			slices.Sort(known)
-			add("features."+name, "unknown feature (line %d); known features: %s", node.Line, strings.Join(known, ", "))
+			add("features."+name, "unknown feature%s", suggest(name, slices.Sorted(maps.Keys(features)), "features"))
 			continue
 		}
 		if spec.NewConfig == nil {
@@ -334,8 +368,15 @@ func (p *Profile) validate() []string {
 		}
 		cfg := spec.NewConfig()
 		if node.Kind != 0 && !(node.Kind == yaml.ScalarNode && node.Tag == "!!null") {
-			if err := decodeStrict(&node, cfg); err != nil {
-				add("features."+name, "%v", err)
+			if p.shape != nil {
+				before := len(p.shape.problems)
+				p.shape.check(&node, reflect.TypeOf(cfg), "features."+name)
+				if len(p.shape.problems) > before {
+					continue // Load reports them
+				}
+			}
+			if err := node.Decode(cfg); err != nil {
+				add("features."+name, "%s", decodeMessage(err))
 				continue
 			}
 		}
@@ -364,21 +405,6 @@ func featureProblem(feature, msg string) string {
 		return "features." + feature + "." + msg
 	}
 	return "features." + feature + ": " + msg
-}
-
-// decodeStrict decodes node into out rejecting unknown keys (Node.Decode
-// does not honour KnownFields, so re-encode through a strict decoder).
-func decodeStrict(node *yaml.Node, out any) error {
-	b, err := yaml.Marshal(node)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("line %d: %s", node.Line, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	return nil
 }
 
 // checkURL enforces the safety rule: traffic goes only to loopback unless

@@ -104,7 +104,7 @@ func TestInvalidProfiles(t *testing.T) {
 		want []string // substrings, each must appear
 	}{
 		{"empty", "", []string{"empty"}},
-		{"unknown top-level key", valid + "extra: 1\n", []string{"extra", "not found"}},
+		{"unknown top-level key", valid + "extra: 1\n", []string{"line 13: extra: unknown key", "known keys: description, features"}},
 		{"unknown target key", strings.Replace(valid, "stage: test", "stage: test\n  bogus: 1", 1), []string{"bogus"}},
 		{"wrong version", strings.Replace(valid, "version: 1", "version: 2", 1), []string{"version", "version: 1"}},
 		{"non-loopback without opt-in", strings.Replace(valid, "127.0.0.1:8080", "example.com", 1), []string{"target.restURL", "allowNonLoopback"}},
@@ -116,7 +116,7 @@ func TestInvalidProfiles(t *testing.T) {
 		{"flag feature with values", strings.Replace(valid, "test-flag: {}", "test-flag: {x: 1}", 1), []string{"takes no values"}},
 		{"route without slash", strings.Replace(valid, "/delay/{ms}", "delay", 1), []string{"routes.delay"}},
 		{"credentials chain needs region", strings.Replace(valid, "stage: test", "stage: test\n  credentials: aws-default-chain", 1), []string{"target.region"}},
-		{"bad duration", valid + "waits: {poll: soon}\n", []string{"line 13", "time.Duration"}},
+		{"bad duration", valid + "waits: {poll: soon}\n", []string{"line 13: waits.poll: want a duration such as 5s or 250ms, got \"soon\""}},
 		{"settle longer than a spec", valid + "waits: {settle: 1h}\n", []string{"waits.settle", "half of waits.spec"}},
 	}
 	for _, c := range cases {

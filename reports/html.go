@@ -45,7 +45,10 @@ func HTML(r *Report) ([]byte, error) {
 	data := map[string]any{
 		"R": r, "All": all, "Verdict": all.verdictWord(), "Counts": all.counts(), "Areas": areas,
 		"Failures": failures, "NonStrict": nonStrict(r.Specs), "Specs": specs, "Duration": humanDuration(runSeconds(r)),
-		"Tool": strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
+		"Tool": strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version), "Banner": string(all.Verdict),
+	}
+	if r.RunError != nil {
+		data["Verdict"], data["Banner"] = "ERROR", string(Errored)
 	}
 	var b bytes.Buffer
 	if err := htmlPage.Execute(&b, data); err != nil {
@@ -99,7 +102,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2328; }
 h1 { margin: 0 0 .3rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
 .banner { padding: .8rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
-.banner.passed { background: #dafbe1; border: 1px solid #4ac26b; } .banner.failed, .banner.config-error { background: #ffebe9; border: 1px solid #ff8182; }
+.banner.passed { background: #dafbe1; border: 1px solid #4ac26b; } .banner.failed, .banner.config-error, .banner.error { background: #ffebe9; border: 1px solid #ff8182; }
 .meta { color: #59636e; }
 table { border-collapse: collapse; margin: .5rem 0; } th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -111,8 +114,9 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 </style>
 </head>
 <body>
-<div class="banner {{lower .All.Verdict}}">
+<div class="banner {{.Banner}}">
 <h1>gatecheck: {{.Verdict}}</h1>
+{{with .R.RunError}}<p><b>Run error ({{.Kind}}):</b> {{.Message}}{{with .Field}}<br><b>Fix:</b> the profile field <code>{{.}}</code>{{end}}</p>{{end}}
 <div>{{.Counts}}.</div>
 </div>
 <p class="meta">Profile <b>{{.R.Profile.Name}}</b>{{with .R.Profile.Target}} · target {{.}}{{end}} · {{.Tool}} · {{.Duration}}{{if not .R.StartedAt.IsZero}} · started {{.R.StartedAt.UTC.Format "2006-01-02 15:04:05 UTC"}}{{end}}{{with .R.LabelFilter}} · label filter <code>{{.}}</code>{{end}}</p>

@@ -118,6 +118,11 @@ func JUnit(r *Report) ([]byte, error) {
 		doc.Errors += suite.Errors
 		doc.Suites = append(doc.Suites, suite)
 	}
+	if r.RunError != nil {
+		doc.Suites = append(doc.Suites, junitRunErrorSuite(r.RunError, stamp))
+		doc.Tests++
+		doc.Errors++
+	}
 	b, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("junit: %w", err)

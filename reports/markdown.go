@@ -25,7 +25,14 @@ func Markdown(r *Report) []byte {
 	case ConfigError:
 		icon = "⛔"
 	}
-	fmt.Fprintf(&b, "# %s gatecheck: %s\n\n", icon, all.verdictWord())
+	word := all.verdictWord()
+	if r.RunError != nil {
+		icon, word = "⛔", "ERROR"
+	}
+	fmt.Fprintf(&b, "# %s gatecheck: %s\n\n", icon, word)
+	if r.RunError != nil {
+		markdownRunError(&b, r.RunError)
+	}
 	fmt.Fprintf(&b, "%s.\n\n", mdText(all.counts()))
 
 	var meta []string

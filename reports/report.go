@@ -29,6 +29,9 @@ const (
 	// the profile's safety bounds. Neither pass nor fail: the run is a
 	// configuration error (exit code 2), whatever else happened.
 	ConfigError Verdict = "config-error"
+	// Errored is only a run's verdict (Summary.Verdict), never a spec's:
+	// the run stopped before its specs ran (Report.RunError says why).
+	Errored Verdict = "error"
 )
 
 // Grade of a passed or failed spec.
@@ -55,6 +58,17 @@ type Report struct {
 	// Scenarios holds the measurements of load scenarios; their verdicts
 	// are also in Specs (Kind "scenario").
 	Scenarios []Scenario `json:"scenarios,omitempty"`
+	// RunError is set when the run stopped before its specs ran, e.g. the
+	// target did not answer: every format shows it, so a CI step that
+	// publishes the reports shows the cause.
+	RunError *RunError `json:"runError,omitempty"`
+}
+
+// RunError is a problem that stopped the whole run.
+type RunError struct {
+	Kind    string `json:"kind"`            // e.g. "unreachable"
+	Message string `json:"message"`         // what happened, redacted
+	Field   string `json:"field,omitempty"` // the profile field to fix, e.g. "target.restURL"
 }
 
 // Spec kinds.
@@ -146,8 +160,9 @@ type Summary struct {
 	NonStrict    int `json:"nonStrict"`    // passed specs graded NON-STRICT
 	Invalid      int `json:"invalid"`      // load scenarios without a verdict
 	ConfigErrors int `json:"configErrors"` // specs stopped as configuration errors
-	// Verdict is config-error if any spec was stopped as a configuration
-	// error, else failed if any spec failed, else passed.
+	// Verdict is error if the run stopped (RunError), else config-error if
+	// any spec was stopped as a configuration error, else failed if any
+	// spec failed, else passed.
 	Verdict Verdict `json:"verdict"`
 }
 
@@ -174,6 +189,8 @@ func (r *Report) Summarize() {
 		}
 	}
 	switch {
+	case r.RunError != nil:
+		s.Verdict = Errored
 	case s.ConfigErrors > 0:
 		s.Verdict = ConfigError
 	case s.Failed > 0:

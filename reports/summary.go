@@ -75,6 +75,10 @@ func WriteSummary(w io.Writer, r *Report) {
 			fmt.Fprintln(w, "gatecheck: no specs ran")
 		}
 	}
+	if r.RunError != nil {
+		fmt.Fprintf(w, "gatecheck: ERROR against %s: %s\n", against(r.Profile), r.RunError.headline())
+		return
+	}
 	fmt.Fprintf(w, "gatecheck: %s (%s) in %s against %s\n", all.verdictWord(), all.counts(), humanDuration(runSeconds(r)), against(r.Profile))
 }
 

@@ -294,6 +294,8 @@ func TestJUnitValidatesAgainstXSD(t *testing.T) {
 	for name, r := range map[string]*Report{
 		"every verdict": everyVerdictReport(),
 		"empty":         {SchemaVersion: SchemaVersion},
+		"run error": {SchemaVersion: SchemaVersion, Specs: []Spec{},
+			RunError: &RunError{Kind: "unreachable", Message: "the gateway is unreachable", Field: "target.restURL"}},
 	} {
 		b, err := JUnit(r)
 		if err != nil {

@@ -54,11 +54,18 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // UnreachableError means the target could not be reached at all.
 type UnreachableError struct {
 	What, URL string
-	Err       error
+	// Field is the profile field holding the URL, e.g. "target.restURL";
+	// "" for the embedded target, whose URLs gatecheck chose.
+	Field string
+	Err   error
 }
 
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("%s at %s is unreachable: %v (fix: start it, or correct the URL in the profile)", e.What, e.URL, e.Err)
+	fix := "correct the URL in the profile"
+	if e.Field != "" {
+		fix = "correct " + e.Field + " in the profile"
+	}
+	return fmt.Sprintf("%s at %s is unreachable: %v (fix: start it, or %s)", e.What, e.URL, e.Err, fix)
 }
 
 // ExitCode maps Run's outcome to the process exit code. A spec stopped as a
@@ -129,6 +136,10 @@ func Prepare(ctx context.Context, profilePath string, logger *slog.Logger) (*con
 	if err != nil {
 		return nil, nil, &ConfigError{err}
 	}
+	return prepare(ctx, p, logger)
+}
+
+func prepare(ctx context.Context, p *profile.Profile, logger *slog.Logger) (*conformance.Target, func(), error) {
 	if logger != nil { // the embedded servers' log lines may quote requests
 		logger = slog.New(redact.NewHandler(logger.Handler()))
 	}
@@ -158,18 +169,26 @@ func probe(ctx context.Context, t *conformance.Target) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	url := t.StageURL(t.Profile.Target.Stage, "")
+	field := func(name string) string {
+		if t.Profile.Target.Embedded {
+			return ""
+		}
+		return name
+	}
 	if _, err := t.Get(ctx, url, nil); err != nil {
-		return &UnreachableError{What: "the gateway", URL: url, Err: err}
+		return &UnreachableError{What: "the gateway", URL: url, Field: field("target.restURL"), Err: err}
 	}
 	if t.Fixture != nil {
 		if err := t.Fixture.Healthy(ctx); err != nil {
-			return &UnreachableError{What: "the fixture backend", URL: t.Profile.Target.FixtureURL, Err: err}
+			return &UnreachableError{What: "the fixture backend", URL: t.Profile.Target.FixtureURL, Field: field("target.fixtureURL"), Err: err}
 		}
 	}
 	return nil
 }
 
-// Run runs the suites and writes the reports.
+// Run runs the suites and writes the reports. When the target does not
+// answer, it still writes them (with Report.RunError naming the profile
+// field to fix) and returns them with the *UnreachableError.
 func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	if opts.Stdout == nil {
 		opts.Stdout = os.Stdout
@@ -179,8 +198,17 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 			return nil, err
 		}
 	}
-	target, stop, err := Prepare(ctx, opts.ProfilePath, opts.Logger)
+	p, err := LoadProfile(opts.ProfilePath)
 	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	started := time.Now()
+	target, stop, err := prepare(ctx, p, opts.Logger)
+	if err != nil {
+		var ue *UnreachableError
+		if errors.As(err, &ue) && opts.OutDir != "" {
+			return unreachableReport(p, opts, ue, started), err
+		}
 		return nil, err
 	}
 	defer stop()
@@ -192,7 +220,6 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		}
 		target.ArtifactsDir, target.ReportDir = raw, opts.OutDir
 	}
-	started := time.Now()
 	conformance.SetTarget(target)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	suiteCfg.LabelFilter = opts.LabelFilter
@@ -229,6 +256,26 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile, reports.HTMLFile)
 	}
 	return rep, nil
+}
+
+// unreachableReport writes every report for a run whose target did not
+// answer: no spec ran, and the run error names the profile field to fix,
+// so a CI step that publishes the reports shows the cause. A failure to
+// write them is printed; the run's outcome stays "unreachable".
+func unreachableReport(p *profile.Profile, opts Options, ue *UnreachableError, started time.Time) *reports.Report {
+	rep := BuildReport(types.Report{}, p)
+	rep.LabelFilter = opts.LabelFilter
+	rep.StartedAt, rep.FinishedAt = started, time.Now()
+	rep.DurationSeconds = rep.FinishedAt.Sub(started).Seconds()
+	rep.RunError = &reports.RunError{Kind: "unreachable", Message: ue.Error(), Field: ue.Field}
+	rep.Redact()
+	rep.Summarize()
+	if _, err := rep.WriteAll(opts.OutDir); err != nil {
+		fmt.Fprintf(opts.Stdout, "writing reports to %s: %v\n", opts.OutDir, redact.String(err.Error()))
+		return rep
+	}
+	fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile, reports.HTMLFile)
+	return rep
 }
 
 // checkLabelFilter refuses a filter that does not parse or selects no

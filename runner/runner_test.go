@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,5 +236,48 @@ func TestBuildReportRedacts(t *testing.T) {
 	}
 	if rep.Profile.Target != "http://REDACTED@127.0.0.1:1" {
 		t.Errorf("target = %q", rep.Profile.Target)
+	}
+}
+
+// An unreachable gateway or fixture still gets every report, each naming
+// the profile field to fix, and the run still exits 3.
+func TestUnreachableTargetStillWritesEveryReport(t *testing.T) {
+	gateway := httptest.NewServer(http.NotFoundHandler())
+	defer gateway.Close()
+	for _, c := range []struct{ name, target, field string }{
+		{"gateway", "{restURL: http://" + closedPort(t) + ", stage: test}", "target.restURL"},
+		{"fixture", "{restURL: " + gateway.URL + ", fixtureURL: http://" + closedPort(t) + ", stage: test}", "target.fixtureURL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeProfile(t, "version: 1\nname: gone\ntarget: "+c.target+"\nfeatures: {request-ids: {}}\n")
+			out := t.TempDir()
+			var stdout strings.Builder
+			rep, err := runner.Run(context.Background(), runner.Options{ProfilePath: path, OutDir: out, Stdout: &stdout})
+			if code := runner.ExitCode(rep, err); code != runner.ExitUnreachable {
+				t.Fatalf("exit code %d, want %d (err %v)", code, runner.ExitUnreachable, err)
+			}
+			if !strings.Contains(err.Error(), c.field) {
+				t.Errorf("error does not name %s: %v", c.field, err)
+			}
+			got, err := reports.ReadJSON(filepath.Join(out, reports.JSONFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.RunError == nil || got.RunError.Kind != "unreachable" || got.RunError.Field != c.field || got.Summary.Verdict != reports.Errored || got.Profile.Name != "gone" {
+				t.Fatalf("report.json: run error %+v, summary %+v, profile %+v", got.RunError, got.Summary, got.Profile)
+			}
+			for _, name := range []string{reports.JUnitFile, reports.MarkdownFile, reports.HTMLFile} {
+				b, err := os.ReadFile(filepath.Join(out, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(b), c.field) || !strings.Contains(string(b), "unreachable") {
+					t.Errorf("%s does not show the run error naming %s:\n%s", name, c.field, b)
+				}
+			}
+			if !strings.Contains(stdout.String(), reports.JUnitFile) {
+				t.Errorf("stdout does not point at the reports: %q", stdout.String())
+			}
+		})
 	}
 }

@@ -29,21 +29,37 @@ func (p *peerList) Set(v string) error {
 	return nil
 }
 
+// benchPeersOpts holds the values of the bench peers flags.
+type benchPeersOpts struct {
+	direct   *string
+	peers    peerList
+	rate     *int
+	duration *time.Duration
+}
+
+// benchPeersFlags builds the bench peers flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func benchPeersFlags() (*flag.FlagSet, *benchPeersOpts) {
+	o := &benchPeersOpts{}
+	fs := flag.NewFlagSet("bench peers", flag.ContinueOnError)
+	o.direct = fs.String("direct", "", "the backend URL called directly (loopback)")
+	fs.Var(&o.peers, "peer", "a gateway in front of that backend, name=URL (repeatable; the first is the base of the ratios)")
+	o.rate = fs.Int("rate", 2000, "requests per second on each side")
+	o.duration = fs.Duration("duration", 4*time.Second, "attack duration on each side, per gateway")
+	return fs, o
+}
+
 // benchPeers measures, for each gateway in turn, the latency it adds over
 // calling the backend directly (the overhead scenario: the same rate on
 // both sides, alternating rounds), then prints every gateway's added
 // latency and its ratio to the first one's. scripts/peer-bench.sh runs it
 // with the reference gateway and nginx side by side.
 func benchPeers(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench peers", flag.ContinueOnError)
-	direct := fs.String("direct", "", "the backend URL called directly (loopback)")
-	var peers peerList
-	fs.Var(&peers, "peer", "a gateway in front of that backend, name=URL (repeatable; the first is the base of the ratios)")
-	rate := fs.Int("rate", 2000, "requests per second on each side")
-	duration := fs.Duration("duration", 4*time.Second, "attack duration on each side, per gateway")
+	fs, o := benchPeersFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	direct, peers, rate, duration := o.direct, o.peers, o.rate, o.duration
 	if *direct == "" || len(peers) == 0 {
 		fmt.Fprintln(stderr, "gatecheck bench peers: --direct and at least one --peer are required")
 		return runner.ExitConfig

@@ -14,22 +14,42 @@ import (
 	"github.com/gatecheck/gatecheck/serving"
 )
 
+// benchSlowClientsOpts holds the values of the bench slowclients flags.
+type benchSlowClientsOpts struct {
+	clients  *int
+	kind     *string
+	rate     *int
+	duration *time.Duration
+	deadline *time.Duration
+	bound    *float64
+	maxHeap  *int
+}
+
+// benchSlowClientsFlags builds the bench slowclients flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func benchSlowClientsFlags() (*flag.FlagSet, *benchSlowClientsOpts) {
+	o := &benchSlowClientsOpts{}
+	fs := flag.NewFlagSet("bench slowclients", flag.ContinueOnError)
+	o.clients = fs.Int("clients", 1000, "slow clients held open during attack rounds")
+	o.kind = fs.String("kind", "body", "how they hold their connection: body (announce 1,000,000 bytes, send none) or headers (never end the headers)")
+	o.rate = fs.Int("rate", 500, "normal requests per second")
+	o.duration = fs.Duration("duration", 8*time.Second, "normal load per kind of round (idle and with slow clients), in 2 rounds each")
+	o.deadline = fs.Duration("deadline", 6*time.Second, "the gateway's body and header deadlines for this run; longer than a round's load (duration/2), so the crowd is held throughout")
+	o.bound = fs.Float64("max-ratio", 2, "largest acceptable normal p99 with slow clients / idle p99")
+	o.maxHeap = fs.Int("max-heap-mb", 256, "largest acceptable peak heap of the process (the gateway, the fixture and both ends of every connection), MB")
+	return fs, o
+}
+
 // benchSlowClients measures what 1,000 slow clients cost the reference
 // gateway's normal traffic while they hold their connections, and checks
 // the server cuts them off at its deadline: normal p99 with the crowd must
 // stay within 2x of idle.
 func benchSlowClients(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench slowclients", flag.ContinueOnError)
-	clients := fs.Int("clients", 1000, "slow clients held open during attack rounds")
-	kind := fs.String("kind", "body", "how they hold their connection: body (announce 1,000,000 bytes, send none) or headers (never end the headers)")
-	rate := fs.Int("rate", 500, "normal requests per second")
-	duration := fs.Duration("duration", 8*time.Second, "normal load per kind of round (idle and with slow clients), in 2 rounds each")
-	deadline := fs.Duration("deadline", 6*time.Second, "the gateway's body and header deadlines for this run; longer than a round's load (duration/2), so the crowd is held throughout")
-	bound := fs.Float64("max-ratio", 2, "largest acceptable normal p99 with slow clients / idle p99")
-	maxHeap := fs.Int("max-heap-mb", 256, "largest acceptable peak heap of the process (the gateway, the fixture and both ends of every connection), MB")
+	fs, o := benchSlowClientsFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	clients, kind, rate, duration, deadline, bound, maxHeap := o.clients, o.kind, o.rate, o.duration, o.deadline, o.bound, o.maxHeap
 	if *deadline <= *duration/2 {
 		fmt.Fprintf(stderr, "gatecheck bench slowclients: --deadline %v must exceed a round's load (--duration/2 = %v), or the crowd is cut off before the load ends\n", *deadline, *duration/2)
 		return runner.ExitConfig

@@ -31,17 +31,33 @@ import (
 	"github.com/gatecheck/gatecheck/serving"
 )
 
+// benchCallbacksOpts holds the values of the bench callbacks flags.
+type benchCallbacksOpts struct {
+	rate     *int
+	conns    *int
+	duration *time.Duration
+}
+
+// benchCallbacksFlags builds the bench callbacks flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func benchCallbacksFlags() (*flag.FlagSet, *benchCallbacksOpts) {
+	o := &benchCallbacksOpts{}
+	fs := flag.NewFlagSet("bench callbacks", flag.ContinueOnError)
+	o.rate = fs.Int("rate", 1000, "callbacks per second, over all connections")
+	o.conns = fs.Int("connections", 100, "client connections")
+	o.duration = fs.Duration("duration", 5*time.Second, "attack duration")
+	return fs, o
+}
+
 // benchCallbacks measures callback delivery on the reference WebSocket
 // gateway: clients stay connected while Vegeta posts signed callbacks at a
 // steady rate; it reports the delivery latency percentiles.
 func benchCallbacks(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench callbacks", flag.ContinueOnError)
-	rate := fs.Int("rate", 1000, "callbacks per second, over all connections")
-	conns := fs.Int("connections", 100, "client connections")
-	duration := fs.Duration("duration", 5*time.Second, "attack duration")
+	fs, o := benchCallbacksFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	rate, conns, duration := o.rate, o.conns, o.duration
 	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
 		sc, err := wsload.Run(ctx, wsload.Options{
 			URL:    e.WebSocketURL + "/ws",
@@ -72,6 +88,20 @@ func benchCallbacks(args []string, stdout, stderr io.Writer) int {
 // The reference WebSocket API's $connect key (fixtures/apis/reference.websocket.yaml).
 const referenceWebSocketKey = "gatecheckWebSocketKey000006"
 
+// benchIdleOpts holds the values of the bench idle flags.
+type benchIdleOpts struct {
+	n *int
+}
+
+// benchIdleFlags builds the bench idle flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func benchIdleFlags() (*flag.FlagSet, *benchIdleOpts) {
+	o := &benchIdleOpts{}
+	fs := flag.NewFlagSet("bench idle", flag.ContinueOnError)
+	o.n = fs.Int("connections", 10000, "idle connections to hold")
+	return fs, o
+}
+
 // benchIdle measures the memory the reference WebSocket gateway holds per
 // idle connection. The clients run in a child process (gatecheck bench
 // idle-clients), so that their memory is not counted and each process has
@@ -79,11 +109,11 @@ const referenceWebSocketKey = "gatecheckWebSocketKey000006"
 // each side. The gateway serves an API without $connect and $disconnect
 // routes, so nothing but the connections themselves is measured.
 func benchIdle(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench idle", flag.ContinueOnError)
-	n := fs.Int("connections", 10000, "idle connections to hold")
+	fs, o := benchIdleFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	n := o.n
 	api, err := runner.LoadReferenceWebSocket(fixtures.ReferenceWebSocketAPI)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatecheck bench: %v\n", err)
@@ -156,15 +186,30 @@ func inUse() memory {
 	return memory{heap: ms.HeapInuse, stack: ms.StackInuse}
 }
 
+// benchIdleClientsOpts holds the values of the bench idle-clients flags.
+type benchIdleClientsOpts struct {
+	url *string
+	n   *int
+}
+
+// benchIdleClientsFlags builds the bench idle-clients flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func benchIdleClientsFlags() (*flag.FlagSet, *benchIdleClientsOpts) {
+	o := &benchIdleClientsOpts{}
+	fs := flag.NewFlagSet("bench idle-clients", flag.ContinueOnError)
+	o.url = fs.String("url", "", "WebSocket stage URL (loopback only)")
+	o.n = fs.Int("connections", 10000, "connections to open")
+	return fs, o
+}
+
 // benchIdleClients is bench idle's child: it opens the connections, prints
 // "ready", holds them until its standard input closes, then closes them.
 func benchIdleClients(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench idle-clients", flag.ContinueOnError)
-	url := fs.String("url", "", "WebSocket stage URL (loopback only)")
-	n := fs.Int("connections", 10000, "connections to open")
+	fs, o := benchIdleClientsFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	url, n := o.url, o.n
 	if !strings.HasPrefix(*url, "ws://127.0.0.1:") {
 		fmt.Fprintln(stderr, "gatecheck bench idle-clients: --url must be a ws://127.0.0.1 address")
 		return runner.ExitConfig

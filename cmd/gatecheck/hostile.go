@@ -23,21 +23,41 @@ import (
 	"github.com/gatecheck/gatecheck/runner"
 )
 
+// hostileOpts holds the values of the hostile flags.
+type hostileOpts struct {
+	requests     *int
+	bound        *string
+	processBound *string
+	workers      *int
+	seed         *uint64
+	deadline     *time.Duration
+	logDir       *string
+}
+
+// hostileFlags builds the hostile flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func hostileFlags() (*flag.FlagSet, *hostileOpts) {
+	o := &hostileOpts{}
+	fs := flag.NewFlagSet("hostile", flag.ContinueOnError)
+	o.requests = fs.Int("requests", 10000, "hostile probes over all categories (each a request, a pipelined batch or a WebSocket connection)")
+	o.bound = fs.String("memory-bound", "200MB", "bound on the peak resident memory (VmHWM) of the gateway and fixture processes together: bytes, or with KB, MB, GB (powers of 1000) or KiB, MiB, GiB")
+	o.processBound = fs.String("process-memory-bound", "100MB", "bound on each process's peak resident memory (VmHWM): a regression in one (memory reserved for announced bodies) shows even when the sum stays under --memory-bound")
+	o.workers = fs.Int("workers", 16, "probes in flight at a time")
+	o.seed = fs.Uint64("seed", 1, "seed of the probes' random choices: the same seed sends the same probes")
+	o.deadline = fs.Duration("server-deadline", 2*time.Second, "header and body deadline of the servers (their --read-header-timeout and --body-timeout)")
+	o.logDir = fs.String("logs", "", "directory for the children's logs; default: a temporary directory, kept only when the run fails")
+	return fs, o
+}
+
 // cmdHostile runs the hostile-input suite against `gatecheck serve` and
 // `gatecheck fixture` started as child processes of this binary, then
 // checks their peak memory, their logs and that they still serve.
 func cmdHostile(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hostile", flag.ContinueOnError)
-	requests := fs.Int("requests", 10000, "hostile probes over all categories (each a request, a pipelined batch or a WebSocket connection)")
-	bound := fs.String("memory-bound", "200MB", "bound on the peak resident memory (VmHWM) of the gateway and fixture processes together: bytes, or with KB, MB, GB (powers of 1000) or KiB, MiB, GiB")
-	processBound := fs.String("process-memory-bound", "100MB", "bound on each process's peak resident memory (VmHWM): a regression in one (memory reserved for announced bodies) shows even when the sum stays under --memory-bound")
-	workers := fs.Int("workers", 16, "probes in flight at a time")
-	seed := fs.Uint64("seed", 1, "seed of the probes' random choices: the same seed sends the same probes")
-	deadline := fs.Duration("server-deadline", 2*time.Second, "header and body deadline of the servers (their --read-header-timeout and --body-timeout)")
-	logDir := fs.String("logs", "", "directory for the children's logs; default: a temporary directory, kept only when the run fails")
+	fs, o := hostileFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	requests, bound, processBound, workers, seed, deadline, logDir := o.requests, o.bound, o.processBound, o.workers, o.seed, o.deadline, o.logDir
 	memoryBound, err := parseSize(*bound)
 	var problems []error
 	if err != nil {

@@ -1,14 +1,8 @@
 // Command gatecheck tests API gateways against Amazon API Gateway's
-// documented behaviour.
-//
-//	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR]
-//	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
-//	gatecheck fixture  [--listen ADDR] [--version LABEL]
-//	gatecheck bench    [overhead|throttle] [flags]
-//	gatecheck hostile  [--requests N] [--memory-bound 200MB]
-//	gatecheck compare  BASE.json OTHER.json
-//	gatecheck profiles validate FILE…
-//	gatecheck version
+// documented behaviour: gatecheck run, serve, fixture, bench, repeat,
+// hostile, list, compare, profiles validate, version. `gatecheck help`
+// prints every command and flag, generated from the commands themselves
+// (usage.go).
 package main
 
 import (
@@ -36,42 +30,6 @@ import (
 	"github.com/gatecheck/gatecheck/suites"
 )
 
-const usage = `gatecheck — conformance and traffic tests for API gateways
-
-Usage:
-  gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR] [-v]
-                     Run the conformance suites. With no --profile, start the
-                     reference gateway and fixture backend on loopback and
-                     test them (the embedded default).
-  gatecheck serve    [--api FILE --stages FILE] [--listen ADDR] [--stage-var k=v]…
-                     Run the reference gateway (default: the reference API).
-  gatecheck fixture  [--listen ADDR] [--version LABEL]
-                     Run the fixture backend to put behind any gateway.
-  gatecheck bench    [overhead] [--rate N] [--duration D] [--out DIR]
-                     Measure the latency the reference gateway adds over
-                     calling the fixture directly (Vegeta, loopback only).
-  gatecheck bench throttle [--duration D] [--multiple M]
-                     Measure how closely the reference gateway's throttle
-                     holds its rate + burst under an attack at M x the rate.
-  gatecheck repeat   [--n N] [--profile FILE] [--label-filter EXPR]
-                     Run the suites N times (each in its own process) and
-                     print how many runs failed and which specs, how often.
-  gatecheck hostile  [--requests N] [--memory-bound 200MB]
-                     Send malformed and odd requests to the reference gateway
-                     and fixture (child processes) and check the answers,
-                     their logs, their peak memory and that they still serve.
-  gatecheck compare  BASE.json OTHER.json
-                     List the specs whose verdicts differ between two
-                     reports (e.g. the reference gateway and yours).
-  gatecheck profiles validate FILE…
-                     Check target profiles without running anything.
-  gatecheck version
-
-Exit codes of run: 0 passed, 1 conformance failure, 2 configuration error,
-3 target unreachable, 4 a load scenario failed its thresholds (gate),
-5 a load scenario could not produce a verdict (invalid).
-`
-
 func main() {
 	// Ginkgo runs from this binary: it needs the testing flags registered.
 	testing.Init()
@@ -80,36 +38,63 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return runner.ExitConfig
 	}
 	logger := slog.New(redact.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	switch args[0] {
-	case "run":
-		return cmdRun(args[1:], stdout, stderr, logger)
-	case "serve":
-		return cmdServe(args[1:], stderr, logger)
-	case "fixture":
-		return cmdFixture(args[1:], stderr, logger)
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
 	case "bench":
-		return cmdBench(args[1:], stdout, stderr)
-	case "hostile":
-		return cmdHostile(args[1:], stdout, stderr)
-	case "compare":
-		return cmdCompare(args[1:], stdout, stderr)
-	case "repeat":
-		return cmdRepeat(args[1:], stdout, stderr)
+		mode := "overhead"
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			mode, rest = rest[0], rest[1:]
+		}
+		name = "bench " + mode
+		if _, ok := findCommand(name); !ok {
+			var modes []string
+			for _, c := range commands() {
+				if m, ok := strings.CutPrefix(c.name, "bench "); ok {
+					modes = append(modes, m)
+				}
+			}
+			fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (%s)\n", mode, strings.Join(modes, ", "))
+			return runner.ExitConfig
+		}
 	case "profiles":
-		return cmdProfiles(args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "gatecheck", runner.Version())
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		if len(rest) > 0 && rest[0] == "validate" {
+			name, rest = "profiles validate", rest[1:]
+		} else {
+			return cmdProfilesValidate(rest, stdout, stderr)
+		}
 	}
-	fmt.Fprintf(stderr, "gatecheck: unknown command %q\n\n%s", args[0], usage)
-	return runner.ExitConfig
+	c, ok := findCommand(name)
+	if !ok {
+		fmt.Fprintf(stderr, "gatecheck: unknown command %q\n\n%s", args[0], usage())
+		return runner.ExitConfig
+	}
+	return c.run(rest, stdout, stderr, logger)
+}
+
+func cmdHelp(_ []string, stdout, _ io.Writer) int {
+	fmt.Fprint(stdout, usage())
+	return 0
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	if asksHelp(args) {
+		return printUsageOf("version", stdout)
+	}
+	fmt.Fprintln(stdout, "gatecheck", runner.Version())
+	return 0
+}
+
+// printUsageOf prints the usage of the command named name and returns 0.
+func printUsageOf(name string, w io.Writer) int {
+	c, _ := findCommand(name)
+	fmt.Fprint(w, commandUsage(c))
+	return 0
 }
 
 // parse parses flags and rejects stray arguments, with one clear message.
@@ -117,6 +102,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // usage was asked for), the configuration error code otherwise.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		if c, ok := findCommand(fs.Name()); ok {
+			fmt.Fprint(fs.Output(), commandUsage(c))
+		} else {
+			fs.PrintDefaults()
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, false
@@ -130,15 +122,32 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool
 	return 0, true
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
+// runOpts holds the values of the run flags.
+type runOpts struct {
+	prof    *string
+	filter  *string
+	out     *string
+	verbose *bool
+}
+
+// runFlags builds the run flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func runFlags() (*flag.FlagSet, *runOpts) {
+	o := &runOpts{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	prof := fs.String("profile", "", "target profile (YAML); default: the embedded reference gateway")
-	filter := fs.String("label-filter", "", "run only matching specs, e.g. 'feature:payload-limit' or 'area:errors'")
-	out := fs.String("out", "gatecheck-report", "directory for report.json, junit.xml and summary.md")
-	verbose := fs.Bool("v", false, "verbose Ginkgo output")
+	o.prof = fs.String("profile", "", "target profile (YAML); default: the embedded reference gateway")
+	o.filter = fs.String("label-filter", "", "run only matching specs, e.g. 'feature:payload-limit' or 'area:errors'")
+	o.out = fs.String("out", "gatecheck-report", "directory for report.json, junit.xml and summary.md")
+	o.verbose = fs.Bool("v", false, "verbose Ginkgo output")
+	return fs, o
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
+	fs, o := runFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	prof, filter, out, verbose := o.prof, o.filter, o.out, o.verbose
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger})
@@ -148,41 +157,31 @@ func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 	return runner.ExitCode(rep, err)
 }
 
-func cmdBench(args []string, stdout, stderr io.Writer) int {
-	mode := "overhead"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		mode, args = args[0], args[1:]
-	}
-	switch mode {
-	case "overhead":
-		return benchOverhead(args, stdout, stderr)
-	case "throttle":
-		return benchThrottle(args, stdout, stderr)
-	case "callbacks":
-		return benchCallbacks(args, stdout, stderr)
-	case "idle":
-		return benchIdle(args, stdout, stderr)
-	case "slowclients":
-		return benchSlowClients(args, stdout, stderr)
-	case "idle-clients": // bench idle's child process
-		return benchIdleClients(args, stdout, stderr)
-	case "peers":
-		return benchPeers(args, stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "gatecheck bench: unknown benchmark %q (overhead, throttle, callbacks, idle, slowclients or peers)\n", mode)
-	return runner.ExitConfig
+// benchThrottleOpts holds the values of the bench throttle flags.
+type benchThrottleOpts struct {
+	duration *time.Duration
+	multiple *float64
+}
+
+// benchThrottleFlags builds the bench throttle flags; the command and the
+// usage (gatecheck help) both use it, so the usage cannot drift.
+func benchThrottleFlags() (*flag.FlagSet, *benchThrottleOpts) {
+	o := &benchThrottleOpts{}
+	fs := flag.NewFlagSet("bench throttle", flag.ContinueOnError)
+	o.duration = fs.Duration("duration", 10*time.Second, "attack duration")
+	o.multiple = fs.Float64("multiple", 5, "attack rate as a multiple of the route's rate limit")
+	return fs, o
 }
 
 // benchThrottle attacks the reference gateway's throttled-load route at 5x
 // its rate and reports how close the accepted rate stays to the token
 // bucket's rate + burst (target: within 1 %).
 func benchThrottle(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench throttle", flag.ContinueOnError)
-	duration := fs.Duration("duration", 10*time.Second, "attack duration")
-	multiple := fs.Float64("multiple", 5, "attack rate as a multiple of the route's rate limit")
+	fs, o := benchThrottleFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	duration, multiple := o.duration, o.multiple
 	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
 		p, err := runner.LoadProfile("")
 		if err != nil {
@@ -226,14 +225,30 @@ func withEmbedded(stderr io.Writer, f func(ctx context.Context, e *runner.Embedd
 	return f(ctx, e)
 }
 
-func benchOverhead(args []string, stdout, stderr io.Writer) int {
+// benchOverheadOpts holds the values of the bench overhead flags.
+type benchOverheadOpts struct {
+	rate     *int
+	duration *time.Duration
+	out      *string
+}
+
+// benchOverheadFlags builds the bench overhead flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func benchOverheadFlags() (*flag.FlagSet, *benchOverheadOpts) {
+	o := &benchOverheadOpts{}
 	fs := flag.NewFlagSet("bench overhead", flag.ContinueOnError)
-	rate := fs.Int("rate", 2000, "requests per second on each side")
-	duration := fs.Duration("duration", 8*time.Second, "attack duration on each side")
-	out := fs.String("out", "", "directory for raw Vegeta results (overhead.bin); empty: not kept")
+	o.rate = fs.Int("rate", 2000, "requests per second on each side")
+	o.duration = fs.Duration("duration", 8*time.Second, "attack duration on each side")
+	o.out = fs.String("out", "", "directory for raw Vegeta results (overhead.bin); empty: not kept")
+	return fs, o
+}
+
+func benchOverhead(args []string, stdout, stderr io.Writer) int {
+	fs, o := benchOverheadFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	rate, duration, out := o.rate, o.duration, o.out
 	return withEmbedded(stderr, func(ctx context.Context, e *runner.Embedded) int {
 		opts := overhead.Options{DirectURL: e.FixtureURL + "/inspect", GatewayURL: e.GatewayURL + "/test/inspect", Rate: *rate, Duration: *duration}
 		if *out != "" {
@@ -270,8 +285,7 @@ func asksHelp(args []string) bool {
 
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	if asksHelp(args) {
-		fmt.Fprintln(stdout, "usage: gatecheck compare BASE.json OTHER.json (report.json files written by gatecheck run)")
-		return 0
+		return printUsageOf("compare", stdout)
 	}
 	if len(args) != 2 {
 		fmt.Fprintln(stderr, "usage: gatecheck compare BASE.json OTHER.json (report.json files written by gatecheck run)")
@@ -295,17 +309,17 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdProfiles(args []string, stdout, stderr io.Writer) int {
+// cmdProfilesValidate loads each profile and prints every problem.
+func cmdProfilesValidate(args []string, stdout, stderr io.Writer) int {
 	if asksHelp(args) {
-		fmt.Fprintln(stdout, "usage: gatecheck profiles validate FILE…")
-		return 0
+		return printUsageOf("profiles validate", stdout)
 	}
-	if len(args) < 2 || args[0] != "validate" {
+	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: gatecheck profiles validate FILE…")
 		return runner.ExitConfig
 	}
 	code := 0
-	for _, path := range args[1:] {
+	for _, path := range args {
 		p, err := profile.LoadFile(path)
 		if err != nil {
 			fmt.Fprintln(stderr, redact.String(err.Error()))

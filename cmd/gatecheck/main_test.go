@@ -94,9 +94,15 @@ func TestUnreachableTargetExit3(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	p := write(t, "p.yaml", "version: 1\nname: gone\ntarget: {restURL: http://"+addr+", stage: test}\nfeatures: {request-ids: {}}\n")
-	code, _, stderr := gatecheck(t, "run", "--profile", p, "--out", t.TempDir())
-	if code != runner.ExitUnreachable || !strings.Contains(stderr, "unreachable") {
+	out := t.TempDir()
+	code, _, stderr := gatecheck(t, "run", "--profile", p, "--out", out)
+	if code != runner.ExitUnreachable || !strings.Contains(stderr, "unreachable") || !strings.Contains(stderr, "target.restURL") {
 		t.Fatalf("code %d, stderr:\n%s", code, stderr)
+	}
+	// The CI step that publishes junit.xml finds it, with the cause.
+	junit, err := os.ReadFile(filepath.Join(out, reports.JUnitFile))
+	if err != nil || !strings.Contains(string(junit), "<error") || !strings.Contains(string(junit), "target.restURL") {
+		t.Fatalf("junit.xml: %v\n%s", err, junit)
 	}
 }
 
@@ -184,6 +190,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{"compare", "--help"}, {"profiles", "--help"}, {"profiles", "validate", "--help"}, {"hostile", "--help"},
 		{"bench", "--help"}, {"bench", "overhead", "--help"}, {"bench", "throttle", "--help"}, {"bench", "callbacks", "--help"},
 		{"bench", "idle", "--help"}, {"bench", "slowclients", "--help"}, {"bench", "peers", "--help"},
+		{"bench", "idle-clients", "--help"}, {"list", "--help"}, {"version", "--help"}, {"-h"},
 	} {
 		code, out, errOut := gatecheck(t, args...)
 		if code != 0 || !strings.Contains(strings.ToLower(out+errOut), "usage") {

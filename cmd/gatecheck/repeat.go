@@ -22,19 +22,36 @@ import (
 	"github.com/gatecheck/gatecheck/runner"
 )
 
+// repeatOpts holds the values of the repeat flags.
+type repeatOpts struct {
+	n      *int
+	prof   *string
+	filter *string
+	out    *string
+}
+
+// repeatFlags builds the repeat flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func repeatFlags() (*flag.FlagSet, *repeatOpts) {
+	o := &repeatOpts{}
+	fs := flag.NewFlagSet("repeat", flag.ContinueOnError)
+	o.n = fs.Int("n", 20, "number of runs")
+	o.prof = fs.String("profile", "", "target profile; default: the embedded reference gateway")
+	o.filter = fs.String("label-filter", "", "run only matching specs")
+	o.out = fs.String("out", "gatecheck-report/repeat", "directory for each run's reports (run-1, run-2, …; only failed runs are kept)")
+	return fs, o
+}
+
 // cmdRepeat measures flakiness: it runs `gatecheck run` n times, each in a
 // child process (Ginkgo runs a suite once per process), and prints how many
 // runs failed and which specs failed how often. It exits 1 if any run did
 // not pass.
 func cmdRepeat(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("repeat", flag.ContinueOnError)
-	n := fs.Int("n", 20, "number of runs")
-	prof := fs.String("profile", "", "target profile; default: the embedded reference gateway")
-	filter := fs.String("label-filter", "", "run only matching specs")
-	out := fs.String("out", "gatecheck-report/repeat", "directory for each run's reports (run-1, run-2, …; only failed runs are kept)")
+	fs, o := repeatFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	n, prof, filter, out := o.n, o.prof, o.filter, o.out
 	if *n < 1 {
 		fmt.Fprintf(stderr, "gatecheck repeat: --n %d: want at least 1 run\n", *n)
 		return runner.ExitConfig

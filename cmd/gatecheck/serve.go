@@ -45,29 +45,59 @@ func (s stageVars) Set(v string) error {
 	return nil
 }
 
-func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
+// serveOpts holds the values of the serve flags.
+type serveOpts struct {
+	apiPath           *string
+	stagesPath        *string
+	listen            *string
+	mgmtListen        *string
+	lambda            *string
+	accessLog         *bool
+	wsPath            *string
+	wsListen          *string
+	wsNoDefaultListen *string
+	deployments       stageVars
+	vars              stageVars
+	bodyBudget        *int64
+	restLimits        serving.Limits
+	mgmtLimits        serving.Limits
+	wsLimits          serving.Limits
+}
+
+// serveFlags builds the serve flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func serveFlags() (*flag.FlagSet, *serveOpts) {
+	o := &serveOpts{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	apiPath := fs.String("api", "", "REST API definition (OpenAPI 3 with x-amazon-apigateway-*); default: the reference API")
-	stagesPath := fs.String("stages", "", "stage file; default: the reference API's stages")
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
-	mgmtListen := fs.String("management-listen", "127.0.0.1:8081", "address of the emulated management API (the AWS SDK apigateway client's endpoint); empty: off")
-	lambda := fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
-	accessLog := fs.Bool("access-log", true, "log one line per request (requestId, method, path, status, latency) to stderr")
-	wsPath := fs.String("websocket-api", "", "WebSocket API definition (apigatewayv2 shapes); default: the reference WebSocket API")
-	wsListen := fs.String("websocket-listen", "127.0.0.1:8082", "address of the WebSocket API (ws://…/{stage}) and its @connections API; empty: off")
-	wsNoDefaultListen := fs.String("websocket-nodefault-listen", "", "also serve the reference WebSocket API without a $default route here (the WebSocketNoRoute check's target.websocketNoDefaultURL); empty: off")
-	deployments := stageVars{}
-	fs.Var(deployments, "deployment", "serve deployment id from its own API definition, id=file (repeatable), e.g. d2=api-v2.yaml; other deployment ids are snapshots of --api")
-	vars := stageVars{}
-	fs.Var(vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
-	bodyBudget := fs.Int64("max-body-bytes-in-flight", payload.DefaultBudget, "request-body bytes the REST API buffers at once, across all requests; a body that would go over gets 503 (negative: no bound)")
-	restLimits, mgmtLimits, wsLimits := serving.Defaults(serving.REST), serving.Defaults(serving.Management), serving.Defaults(serving.WebSocket)
-	restLimits.RegisterFlags(fs, "", "REST API")
-	mgmtLimits.RegisterFlags(fs, "management-", "management API")
-	wsLimits.RegisterFlags(fs, "websocket-", "WebSocket APIs")
+	o.apiPath = fs.String("api", "", "REST API definition (OpenAPI 3 with x-amazon-apigateway-*); default: the reference API")
+	o.stagesPath = fs.String("stages", "", "stage file; default: the reference API's stages")
+	o.listen = fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	o.mgmtListen = fs.String("management-listen", "127.0.0.1:8081", "address of the emulated management API (the AWS SDK apigateway client's endpoint); empty: off")
+	o.lambda = fs.String("lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9090"), "Lambda Invoke API base URL for aws_proxy integrations")
+	o.accessLog = fs.Bool("access-log", true, "log one line per request (requestId, method, path, status, latency) to stderr")
+	o.wsPath = fs.String("websocket-api", "", "WebSocket API definition (apigatewayv2 shapes); default: the reference WebSocket API")
+	o.wsListen = fs.String("websocket-listen", "127.0.0.1:8082", "address of the WebSocket API (ws://…/{stage}) and its @connections API; empty: off")
+	o.wsNoDefaultListen = fs.String("websocket-nodefault-listen", "", "also serve the reference WebSocket API without a $default route here (the WebSocketNoRoute check's target.websocketNoDefaultURL); empty: off")
+	o.deployments = stageVars{}
+	fs.Var(o.deployments, "deployment", "serve deployment id from its own API definition, id=file (repeatable), e.g. d2=api-v2.yaml; other deployment ids are snapshots of --api")
+	o.vars = stageVars{}
+	fs.Var(o.vars, "stage-var", "override a stage variable on every stage, name=value (repeatable), e.g. backend=127.0.0.1:9090")
+	o.bodyBudget = fs.Int64("max-body-bytes-in-flight", payload.DefaultBudget, "request-body bytes the REST API buffers at once, across all requests; a body that would go over gets 503 (negative: no bound)")
+	o.restLimits = serving.Defaults(serving.REST)
+	o.mgmtLimits = serving.Defaults(serving.Management)
+	o.wsLimits = serving.Defaults(serving.WebSocket)
+	o.restLimits.RegisterFlags(fs, "", "REST API")
+	o.mgmtLimits.RegisterFlags(fs, "management-", "management API")
+	o.wsLimits.RegisterFlags(fs, "websocket-", "WebSocket APIs")
+	return fs, o
+}
+
+func cmdServe(args []string, stderr io.Writer, logger *slog.Logger) int {
+	fs, o := serveFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	apiPath, stagesPath, listen, mgmtListen, lambda, accessLog, wsPath, wsListen, wsNoDefaultListen, deployments, vars, bodyBudget, restLimits, mgmtLimits, wsLimits := o.apiPath, o.stagesPath, o.listen, o.mgmtListen, o.lambda, o.accessLog, o.wsPath, o.wsListen, o.wsNoDefaultListen, o.deployments, o.vars, o.bodyBudget, o.restLimits, o.mgmtLimits, o.wsLimits
 	if err := errors.Join(restLimits.Validate(""), mgmtLimits.Validate("management-"), wsLimits.Validate("websocket-")); err != nil {
 		fmt.Fprintf(stderr, "gatecheck serve: %v\n", err)
 		return runner.ExitConfig
@@ -195,19 +225,37 @@ func webSocketGateway(path string, vars stageVars, logger *slog.Logger, metrics 
 	return websocket.New(api, websocket.Options{Logger: logger, Registry: metrics, Verifier: &sigv4.Verifier{Credentials: []sigv4.Credential{gateway.DefaultCredential}}})
 }
 
-func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
+// fixtureOpts holds the values of the fixture flags.
+type fixtureOpts struct {
+	listen        *string
+	version       *string
+	callbackCreds *string
+	region        *string
+	endpoints     callbackEndpoints
+	limits        serving.Limits
+}
+
+// fixtureFlags builds the fixture flags; the command and the usage
+// (gatecheck help) both use it, so the usage cannot drift.
+func fixtureFlags() (*flag.FlagSet, *fixtureOpts) {
+	o := &fixtureOpts{}
 	fs := flag.NewFlagSet("fixture", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
-	version := fs.String("version", "v1", "version label stamped on every response")
-	callbackCreds := fs.String("callback-credentials", "emulator", "how WebSocket callbacks (@connections) are signed: emulator (the reference gateway's built-in identity), aws-default-chain, or none")
-	region := fs.String("callback-region", "", "region for signing callbacks; default: from the callback endpoint's host, else us-east-1")
-	var endpoints callbackEndpoints
-	fs.Var(&endpoints, "callback-endpoint", "a WebSocket API the fixture may call back through @connections: its URL without the stage, e.g. https://abc123.execute-api.us-east-1.amazonaws.com (repeatable; with several, the event's domain name picks one); default: gatecheck serve's WebSocket APIs, "+strings.Join(defaultCallbackEndpoints, " and "))
-	limits := serving.Defaults(serving.Fixture)
-	limits.RegisterFlags(fs, "", "fixture")
+	o.listen = fs.String("listen", "127.0.0.1:9090", "address to listen on")
+	o.version = fs.String("version", "v1", "version label stamped on every response")
+	o.callbackCreds = fs.String("callback-credentials", "emulator", "how WebSocket callbacks (@connections) are signed: emulator (the reference gateway's built-in identity), aws-default-chain, or none")
+	o.region = fs.String("callback-region", "", "region for signing callbacks; default: from the callback endpoint's host, else us-east-1")
+	fs.Var(&o.endpoints, "callback-endpoint", "a WebSocket API the fixture may call back through @connections: its URL without the stage, e.g. https://abc123.execute-api.us-east-1.amazonaws.com (repeatable; with several, the event's domain name picks one); default: gatecheck serve's WebSocket APIs, "+strings.Join(defaultCallbackEndpoints, " and "))
+	o.limits = serving.Defaults(serving.Fixture)
+	o.limits.RegisterFlags(fs, "", "fixture")
+	return fs, o
+}
+
+func cmdFixture(args []string, stderr io.Writer, logger *slog.Logger) int {
+	fs, o := fixtureFlags()
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
+	listen, version, callbackCreds, region, endpoints, limits := o.listen, o.version, o.callbackCreds, o.region, o.endpoints, o.limits
 	problems := []error{limits.Validate("")}
 	for _, e := range endpoints {
 		if _, err := backend.ParseCallbackEndpoint(e); err != nil {
