@@ -35,11 +35,18 @@ type Profile struct {
 	Features    map[string]yaml.Node `yaml:"features"`
 	Tolerances  Tolerances           `yaml:"tolerances"`
 	Waits       Waits                `yaml:"waits"`
+	// Thresholds bound load scenario metrics, keyed by scenario check name
+	// or feature (thresholds.go); Baseline is the regression tolerance of
+	// `gatecheck run --baseline`.
+	Thresholds map[string][]string `yaml:"thresholds"`
+	Baseline   BaselineTolerance   `yaml:"baseline"`
 
 	// Source is the file the profile came from (or "embedded:<name>").
 	Source string `yaml:"-"`
 	// configs holds each claimed feature's decoded configuration.
 	configs map[string]any
+	// thresholds holds Thresholds parsed.
+	thresholds map[string][]Threshold
 }
 
 // Target says where the gateway and the fixture backend are.
@@ -225,6 +232,7 @@ func (p *Profile) applyDefaults() {
 	if p.Tolerances.TimeoutLate == 0 {
 		p.Tolerances.TimeoutLate = 2 * time.Second
 	}
+	p.Baseline.applyDefaults()
 }
 
 func (p *Profile) validate() []string {
@@ -305,6 +313,8 @@ func (p *Profile) validate() []string {
 	if p.Waits.Poll >= p.Waits.Eventually {
 		add("waits.poll", "%v must be shorter than waits.eventually (%v)", p.Waits.Poll, p.Waits.Eventually)
 	}
+	problems = append(problems, p.validateThresholds()...)
+	problems = append(problems, p.Baseline.validate()...)
 	p.configs = map[string]any{}
 	featuresMu.RLock()
 	defer featuresMu.RUnlock()

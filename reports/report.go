@@ -55,6 +55,9 @@ type Report struct {
 	// Scenarios holds the measurements of load scenarios; their verdicts
 	// are also in Specs (Kind "scenario").
 	Scenarios []Scenario `json:"scenarios,omitempty"`
+	// Baseline compares the scenarios with a baseline run's (`gatecheck
+	// run --baseline`); a regression is a gate failure (gates.go).
+	Baseline *BaselineComparison `json:"baseline,omitempty"`
 }
 
 // Spec kinds.
@@ -73,6 +76,9 @@ type Scenario struct {
 	// encoding (`vegeta report` and `vegeta plot` read it).
 	RawResults string  `json:"rawResults,omitempty"`
 	Phases     []Phase `json:"phases"`
+	// Thresholds are the profile's thresholds on this scenario, each with
+	// its measured value (gates.go).
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
 
 // Phase is one constant-rate attack within a scenario.
