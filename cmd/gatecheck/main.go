@@ -1,7 +1,7 @@
 // Command gatecheck tests API gateways against Amazon API Gateway's
 // documented behaviour.
 //
-//	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR]
+//	gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR] [--baseline OLD/report.json]
 //	gatecheck serve    [--api FILE] [--stages FILE] [--listen ADDR] [--stage-var k=v]…
 //	gatecheck fixture  [--listen ADDR] [--version LABEL]
 //	gatecheck bench    [overhead|throttle] [flags]
@@ -39,7 +39,7 @@ import (
 const usage = `gatecheck — conformance and traffic tests for API gateways
 
 Usage:
-  gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR] [-v]
+  gatecheck run      [--profile FILE] [--label-filter EXPR] [--out DIR] [--baseline OLD/report.json] [-v]
                      Run the conformance suites. With no --profile, start the
                      reference gateway and fixture backend on loopback and
                      test them (the embedded default).
@@ -136,12 +136,13 @@ func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 	filter := fs.String("label-filter", "", "run only matching specs, e.g. 'feature:payload-limit' or 'area:errors'")
 	out := fs.String("out", "gatecheck-report", "directory for report.json, junit.xml and summary.md")
 	verbose := fs.Bool("v", false, "verbose Ginkgo output")
+	baselineReport := fs.String("baseline", "", "an earlier run's report.json: a scenario latency regression against it fails the gate (exit 4)")
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger})
+	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger, Baseline: *baselineReport})
 	if err != nil { // e.g. the profile's URL, which may carry a password
 		fmt.Fprintf(stderr, "gatecheck run: %s\n", redact.String(err.Error()))
 	}
