@@ -21,6 +21,7 @@ import (
 
 	"github.com/onsi/gomega"
 
+	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/reports"
 )
 
@@ -136,6 +137,9 @@ func register(area string, c Check) {
 		panic("conformance: duplicate check name " + c.Name)
 	}
 	registry[c.Name] = registered{Check: c, Area: area}
+	if c.Scenario { // profile thresholds may name it or its feature
+		profile.RegisterScenario(c.Name, c.Feature)
+	}
 }
 
 // Lookup returns a registered check and its area.

@@ -231,6 +231,11 @@ var Rows = []Behaviour{
 	{Area: "callbacks", What: "GetConnection answers connectedAt, identity and lastActiveAt; DeleteConnection answers 204 and closes the client",
 		Source: "§8.3; apigatewaymanagementapi model", Confidence: MODEL, Emulated: Yes, Checks: []string{"ConnectionInfo", "ConnectionDelete"}},
 
+	// Performance, judged by the profile's thresholds and baselines.
+	{Area: "overhead", What: "The latency the gateway adds to a request over its integration (CloudWatch Latency minus IntegrationLatency), under constant load",
+		Source: "DG api-gateway-metrics-and-dimensions.md", Confidence: DOC, Emulated: Yes, Checks: []string{"LatencyOverhead"},
+		Note: "AWS documents the metrics, not a bound: the profile's thresholds and a baseline run judge it"},
+
 	// Not emulated.
 	{Area: "access control", What: "Lambda (TOKEN, REQUEST) and Cognito authorizers, with their result cache", Source: "§10; DG", Confidence: DOC, Emulated: No},
 	{Area: "access control", What: "Resource policies and IAM authorization of REST methods", Source: "§10; DG apigateway-authorization-flow.md", Confidence: DOC, Emulated: No,

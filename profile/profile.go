@@ -36,6 +36,11 @@ type Profile struct {
 	Features    map[string]yaml.Node `yaml:"features"`
 	Tolerances  Tolerances           `yaml:"tolerances"`
 	Waits       Waits                `yaml:"waits"`
+	// Thresholds bound load scenario metrics, keyed by scenario check name
+	// or feature (thresholds.go); Baseline is the regression tolerance of
+	// `gatecheck run --baseline`.
+	Thresholds map[string][]string `yaml:"thresholds"`
+	Baseline   BaselineTolerance   `yaml:"baseline"`
 
 	// Source is the file the profile came from (or "embedded:<name>").
 	Source string `yaml:"-"`
@@ -43,6 +48,8 @@ type Profile struct {
 	configs map[string]any
 	// shape checks the document's keys and kinds of values while loading.
 	shape *shapeChecker
+	// thresholds holds Thresholds parsed.
+	thresholds map[string][]Threshold
 }
 
 // Target says where the gateway and the fixture backend are.
@@ -264,6 +271,7 @@ func (p *Profile) applyDefaults() {
 	if p.Tolerances.TimeoutLate == 0 {
 		p.Tolerances.TimeoutLate = 2 * time.Second
 	}
+	p.Baseline.applyDefaults()
 }
 
 func (p *Profile) validate() []string {
@@ -344,6 +352,8 @@ func (p *Profile) validate() []string {
 	if p.Waits.Poll >= p.Waits.Eventually {
 		add("waits.poll", "%v must be shorter than waits.eventually (%v)", p.Waits.Poll, p.Waits.Eventually)
 	}
+	problems = append(problems, p.validateThresholds()...)
+	problems = append(problems, p.Baseline.validate()...)
 	p.configs = map[string]any{}
 	featuresMu.RLock()
 	defer featuresMu.RUnlock()

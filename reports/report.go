@@ -62,6 +62,9 @@ type Report struct {
 	// target did not answer: every format shows it, so a CI step that
 	// publishes the reports shows the cause.
 	RunError *RunError `json:"runError,omitempty"`
+	// Baseline compares the scenarios with a baseline run's (`gatecheck
+	// run --baseline`); a regression is a gate failure (gates.go).
+	Baseline *BaselineComparison `json:"baseline,omitempty"`
 }
 
 // RunError is a problem that stopped the whole run.
@@ -90,6 +93,9 @@ type Scenario struct {
 	// scenario; select a phase by its attack name).
 	RawResults string  `json:"rawResults,omitempty"`
 	Phases     []Phase `json:"phases"`
+	// Thresholds are the profile's thresholds on this scenario, each with
+	// its measured value (gates.go).
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
 
 // Phase is one constant-rate attack within a scenario.

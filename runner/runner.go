@@ -41,7 +41,7 @@ const (
 	ExitFailed      = 1 // at least one conformance spec failed
 	ExitConfig      = 2 // bad profile, flags or definition, or a spec stopped as a configuration error
 	ExitUnreachable = 3 // the target (or its fixture) did not answer
-	ExitGate        = 4 // conformance passed but a load scenario failed its thresholds
+	ExitGate        = 4 // conformance passed but a load scenario failed (its checks or thresholds) or regressed against --baseline
 	ExitInvalid     = 5 // nothing failed, but a load scenario could not produce a verdict
 )
 
@@ -97,6 +97,7 @@ func ExitCode(rep *reports.Report, err error) int {
 		}
 		scenarioFailed = scenarioFailed || s.Verdict == reports.Failed
 	}
+	scenarioFailed = scenarioFailed || rep.Baseline.Regressed() // a slowdown against --baseline
 	switch {
 	case scenarioFailed:
 		return ExitGate
@@ -114,6 +115,9 @@ type Options struct {
 	Stdout      io.Writer // summary table; nil = os.Stdout
 	Verbose     bool      // Ginkgo's verbose output
 	Logger      *slog.Logger
+	// Baseline is an earlier run's report.json to compare the scenarios
+	// with (baseline.go); a regression is a gate failure.
+	Baseline string
 }
 
 // LoadProfile loads path, or the embedded reference profile when path is "".
@@ -198,6 +202,10 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 			return nil, err
 		}
 	}
+	base, err := loadBaseline(opts)
+	if err != nil {
+		return nil, err
+	}
 	p, err := LoadProfile(opts.ProfilePath)
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -245,6 +253,7 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	rep.LabelFilter = opts.LabelFilter
 	rep.StartedAt, rep.FinishedAt = started, time.Now()
 	rep.DurationSeconds = rep.FinishedAt.Sub(started).Seconds()
+	compareBaseline(rep, base, opts, target.Profile.Baseline)
 	if opts.OutDir != "" {
 		if _, err := rep.WriteAll(opts.OutDir); err != nil {
 			return rep, &ConfigError{fmt.Errorf("writing reports to %s: %w", opts.OutDir, err)}
@@ -252,6 +261,7 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 	}
 	fmt.Fprintln(opts.Stdout)
 	reports.WriteSummary(opts.Stdout, rep)
+	writeBaselineSummary(opts.Stdout, rep.Baseline)
 	if opts.OutDir != "" {
 		fmt.Fprintf(opts.Stdout, "reports: %s/{%s,%s,%s,%s}\n", strings.TrimSuffix(opts.OutDir, "/"), reports.JSONFile, reports.JUnitFile, reports.MarkdownFile, reports.HTMLFile)
 	}

@@ -49,6 +49,7 @@ func runScenario(t *conformance.T, name, feature string, run func(raw io.Writer)
 	}
 	t.Expect(err).NotTo(gomega.HaveOccurred(), name)
 	sc.Name, sc.Feature, sc.RawResults = name, feature, t.ArtifactRef(name+".vegeta")
+	applyThresholds(sc, t.Target.Profile.ThresholdsFor(name, feature))
 	t.RecordScenario(sc)
 	for _, ph := range sc.Phases {
 		t.Logf("%s: %d requests at %.0f/s, status %v, %v", ph.Name, ph.Requests, ph.AchievedRate, ph.StatusCodes, ph.Values)

@@ -128,6 +128,8 @@ type runOpts struct {
 	filter  *string
 	out     *string
 	verbose *bool
+	// baseline is an earlier run's report.json (--baseline).
+	baseline *string
 }
 
 // runFlags builds the run flags; the command and the usage
@@ -139,6 +141,7 @@ func runFlags() (*flag.FlagSet, *runOpts) {
 	o.filter = fs.String("label-filter", "", "run only matching specs, e.g. 'feature:payload-limit' or 'area:errors'")
 	o.out = fs.String("out", "gatecheck-report", "directory for report.json, junit.xml and summary.md")
 	o.verbose = fs.Bool("v", false, "verbose Ginkgo output")
+	o.baseline = fs.String("baseline", "", "an earlier run's report.json: a scenario latency regression against it fails the gate (exit 4)")
 	return fs, o
 }
 
@@ -147,10 +150,10 @@ func cmdRun(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 	if code, ok := parse(fs, args, stderr); !ok {
 		return code
 	}
-	prof, filter, out, verbose := o.prof, o.filter, o.out, o.verbose
+	prof, filter, out, verbose, baselineReport := o.prof, o.filter, o.out, o.verbose, o.baseline
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger})
+	rep, err := runner.Run(ctx, runner.Options{ProfilePath: *prof, LabelFilter: *filter, OutDir: *out, Stdout: stdout, Verbose: *verbose, Logger: logger, Baseline: *baselineReport})
 	if err != nil { // e.g. the profile's URL, which may carry a password
 		fmt.Fprintf(stderr, "gatecheck run: %s\n", redact.String(err.Error()))
 	}

@@ -14,7 +14,15 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/scenarios"
+)
+
+// Attack names in the raw results: a baseline comparison matches attacks
+// by name, and the direct side measures the fixture, not the gateway.
+const (
+	DirectAttack  = "direct"
+	GatewayAttack = "gateway"
 )
 
 // Options of one overhead run.
@@ -24,6 +32,11 @@ type Options struct {
 	Rate       int           // requests per second, per side
 	Duration   time.Duration // per side, split across Rounds
 	Rounds     int           // alternations; default 4
+	// Header is sent on every gateway request (the profile's target.headers).
+	Header http.Header
+	// AllowNonLoopback and MaxRate are the profile's safety bounds.
+	AllowNonLoopback bool
+	MaxRate          int
 	// Raw, when set, receives every result in Vegeta's encoding, direct and
 	// gateway attacks named "direct" and "gateway".
 	Raw io.Writer
@@ -37,6 +50,7 @@ type Side struct {
 	P99, Max time.Duration
 	Success  float64
 	Codes    map[string]int
+	Latency  reports.Latency
 }
 
 // Result compares the two sides.
@@ -44,6 +58,8 @@ type Result struct {
 	Direct, Gateway Side
 	Valid           bool   // both sides achieved ≥95 % of the requested rate with no errors
 	Invalid         string // why not
+	roundDuration   time.Duration
+	rounds          int
 }
 
 // Run runs the scenario.
@@ -52,7 +68,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Rounds = 4
 	}
 	for _, u := range []string{o.DirectURL, o.GatewayURL} {
-		if err := scenarios.Bounds(u, o.Rate, o.Duration, false, 0); err != nil {
+		if err := scenarios.Bounds(u, o.Rate, o.Duration, o.AllowNonLoopback, o.MaxRate); err != nil {
 			return nil, err
 		}
 	}
@@ -61,17 +77,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	direct, gw := &vegeta.Metrics{}, &vegeta.Metrics{}
-	res := &Result{Valid: true}
+	res := &Result{Valid: true, rounds: o.Rounds}
 	per := o.Duration / time.Duration(o.Rounds)
 	for round := 0; round < o.Rounds; round++ {
 		for _, side := range []struct {
 			name, url string
+			header    http.Header
 			m         *vegeta.Metrics
-		}{{"direct", o.DirectURL, direct}, {"gateway", o.GatewayURL, gw}} {
+		}{{DirectAttack, o.DirectURL, nil, direct}, {GatewayAttack, o.GatewayURL, o.Header, gw}} {
 			// Each round is judged on its own: merged metrics span the
 			// other side's rounds too, so their rate means nothing.
 			var round vegeta.Metrics
-			if err := attack(ctx, side.name, side.url, o.Rate, per, []*vegeta.Metrics{side.m, &round}, enc); err != nil {
+			if err := attack(ctx, side.name, side.url, side.header, o.Rate, per, []*vegeta.Metrics{side.m, &round}, enc); err != nil {
 				return nil, err
 			}
 			round.Close()
@@ -83,6 +100,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	direct.Close()
 	gw.Close()
 	res.Direct, res.Gateway = side(direct, o.Rate), side(gw, o.Rate)
+	res.Direct.Latency, res.Gateway.Latency = scenarios.Latency(direct), scenarios.Latency(gw)
+	res.roundDuration = per
 	for _, s := range []struct {
 		name string
 		m    *vegeta.Metrics
@@ -94,8 +113,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-func attack(ctx context.Context, name, url string, rate int, d time.Duration, into []*vegeta.Metrics, enc vegeta.Encoder) error {
-	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: url})
+func attack(ctx context.Context, name, url string, header http.Header, rate int, d time.Duration, into []*vegeta.Metrics, enc vegeta.Encoder) error {
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: url, Header: header})
 	return scenarios.Attack(ctx, tr, rate, d, name, func(r *vegeta.Result) error {
 		for _, m := range into {
 			m.Add(r)
@@ -133,4 +152,47 @@ func (r *Result) Print(w io.Writer) {
 	if !r.Valid {
 		fmt.Fprintf(w, "verdict: INVALID — %s\n", r.Invalid)
 	}
+}
+
+// Added is the latency the gateway adds at each reported quantile.
+func (r *Result) Added() (p50, p90, p99 time.Duration) {
+	return r.Gateway.P50 - r.Direct.P50, r.Gateway.P90 - r.Direct.P90, r.Gateway.P99 - r.Direct.P99
+}
+
+// Scenario is the run as a report scenario: one phase per side (each the
+// merge of its rounds), the added latency in the gateway phase's values
+// (seconds), passed when valid. Thresholds on the added latency are the
+// caller's to apply.
+func (r *Result) Scenario() *reports.Scenario {
+	sc := &reports.Scenario{Verdict: reports.Passed}
+	p50, p90, p99 := r.Added()
+	for _, s := range []struct {
+		name string
+		side Side
+	}{{DirectAttack, r.Direct}, {GatewayAttack, r.Gateway}} {
+		ph := &reports.Phase{
+			Name: s.name, RequestedRate: s.side.Rate,
+			DurationSeconds: (time.Duration(r.rounds) * r.roundDuration).Seconds(),
+			Requests:        s.side.Requests, StatusCodes: s.side.Codes,
+			Latency: map[string]reports.Latency{"all": s.side.Latency},
+			Verdict: reports.Passed,
+		}
+		if s.name == GatewayAttack {
+			ph.Values = map[string]float64{
+				"p50AddedSeconds": p50.Seconds(), "p90AddedSeconds": p90.Seconds(), "p99AddedSeconds": p99.Seconds(),
+				"rounds": float64(r.rounds), "roundSeconds": r.roundDuration.Seconds(),
+			}
+		}
+		if !r.Valid {
+			ph.Verdict, ph.Reason = reports.Invalid, r.Invalid
+		}
+		if ph.DurationSeconds > 0 {
+			ph.AchievedRate = float64(ph.Requests) / ph.DurationSeconds
+		}
+		scenarios.AddPhase(sc, ph)
+	}
+	if !r.Valid {
+		sc.Reason = r.Invalid // AddPhase would prefix the first phase's name, whichever side fell short
+	}
+	return sc
 }

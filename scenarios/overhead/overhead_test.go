@@ -11,6 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/gatecheck/gatecheck/reports"
 	"github.com/gatecheck/gatecheck/scenarios/overhead"
 )
 
@@ -47,6 +48,14 @@ func TestOverheadMeasuresAddedLatency(t *testing.T) {
 	if n != 200 {
 		t.Fatalf("decoded %d raw results, want 200", n)
 	}
+	sc := res.Scenario()
+	if sc.Verdict != reports.Passed || len(sc.Phases) != 2 || sc.Phases[0].Name != "direct" || sc.Phases[1].Name != "gateway" {
+		t.Fatalf("scenario: %+v", sc)
+	}
+	gw := sc.Phases[1]
+	if added := gw.Values["p50AddedSeconds"]; added < 0.004 || gw.Latency["all"].Count != 100 || gw.StatusCodes["200"] != 100 || gw.AchievedRate < 95 {
+		t.Fatalf("gateway phase: %+v", gw)
+	}
 	var out strings.Builder
 	res.Print(&out)
 	if !strings.Contains(out.String(), "p99") {
@@ -72,5 +81,8 @@ func TestOverheadFlagsErrorsAsInvalid(t *testing.T) {
 	}
 	if res.Valid || !strings.Contains(res.Invalid, "gateway side had errors") {
 		t.Fatalf("want invalid because of gateway errors, got %+v", res)
+	}
+	if sc := res.Scenario(); sc.Verdict != reports.Invalid || sc.Reason != res.Invalid {
+		t.Fatalf("the scenario is invalid with the run's reason: %+v", sc)
 	}
 }

@@ -1,0 +1,52 @@
+package reports
+
+// ThresholdResult is one profile threshold judged on a scenario.
+type ThresholdResult struct {
+	Expression string `json:"expression"` // as the profile writes it, e.g. "p99_added < 2ms"
+	// Measured is the metric's value in seconds; Found is false when the
+	// scenario does not measure the metric (a breach: nothing to judge).
+	Measured float64 `json:"measuredSeconds"`
+	Found    bool    `json:"found"`
+	Passed   bool    `json:"passed"`
+}
+
+// BaselineComparison is a run compared with a baseline run: each latency
+// quantile of each scenario attack, judged by the rule in Method.
+type BaselineComparison struct {
+	Report string `json:"report"` // the baseline's report.json, as given
+	Method string `json:"method"` // the test and tolerance, in words
+	// Metrics lists every comparison made, in a stable order.
+	Metrics []BaselineMetric `json:"metrics"`
+	// Regressions names each regressed metric with the reason.
+	Regressions []string `json:"regressions,omitempty"`
+	// Skipped lists scenarios or attacks that could not be compared, and why.
+	Skipped []string `json:"skipped,omitempty"`
+}
+
+// Regressed reports whether the comparison found a regression.
+func (b *BaselineComparison) Regressed() bool { return b != nil && len(b.Regressions) > 0 }
+
+// BaselineMetric is one quantile of one attack of one scenario, baseline
+// against this run. Times are seconds; BaseUpper and NewLower are the
+// one-sided distribution-free confidence bounds the verdict uses.
+type BaselineMetric struct {
+	Scenario  string  `json:"scenario"`
+	Attack    string  `json:"attack"`   // the attack (phase) name in the raw results
+	Quantile  float64 `json:"quantile"` // 0.5, 0.99
+	Base      float64 `json:"baseSeconds"`
+	New       float64 `json:"newSeconds"`
+	Ratio     float64 `json:"ratio"` // New / Base
+	BaseUpper float64 `json:"baseUpperSeconds,omitempty"`
+	NewLower  float64 `json:"newLowerSeconds,omitempty"`
+	BaseCount int     `json:"baseCount"`
+	NewCount  int     `json:"newCount"`
+	// Judged is false when either side has too few samples for its bound
+	// at the comparison's alpha (Note says so): such a metric is never
+	// flagged.
+	Judged    bool `json:"judged"`
+	Regressed bool `json:"regressed"`
+	// Reference marks an attack on the fixture, not the gateway (the
+	// latency-overhead scenario's direct side): reported, never a regression.
+	Reference bool   `json:"reference,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
