@@ -92,7 +92,7 @@ func TestProfileRejectsTrafficBeyondItsBounds(t *testing.T) {
 		}, [][]string{
 			{"features.throttling.load.rateLimit:", "5 × 200", "1000", "target.maxRate 100", "at most 20"},
 			{"features.cache.loadRate:", "200", "target.maxRate 100"},
-			{"features.canary.loadRate:", "200", "target.maxRate 100"},
+			{"features.canary.loadRate:", "1500", "target.maxRate 100"},
 			{"features.websocket-callbacks.loadRate:", "500", "target.maxRate 100"},
 		}},
 		{"callback connections above maxRate", func(t *testing.T, y string) string {
