@@ -26,6 +26,9 @@ func Markdown(r *Report) []byte {
 		icon = "⛔"
 	}
 	word := all.verdictWord()
+	if word == "PASSED" && r.Baseline.Regressed() {
+		icon, word = "❌", "GATE FAILED (latency regression against the baseline)"
+	}
 	if r.RunError != nil {
 		icon, word = "⛔", "ERROR"
 	}

@@ -191,3 +191,19 @@ func TestCompareGradesAndReasons(t *testing.T) {
 		t.Errorf("absent spec: %+v\n%s", diffs, out)
 	}
 }
+
+// A baseline regression fails the gate (exit 4) even when every spec
+// passed: the verdict lines must not say PASSED.
+func TestBaselineRegressionIsNotPassed(t *testing.T) {
+	r := &Report{SchemaVersion: SchemaVersion, Specs: []Spec{{Name: "A", Area: "a", Verdict: Passed}},
+		Baseline: &BaselineComparison{Regressions: []string{"LatencyOverhead gateway p50: 6.8ms against 0.8ms"}}}
+	r.Summarize()
+	var sum strings.Builder
+	WriteSummary(&sum, r)
+	if s := sum.String(); !strings.Contains(s, "gatecheck: GATE FAILED") || strings.Contains(s, "gatecheck: PASSED") {
+		t.Errorf("summary:\n%s", s)
+	}
+	if md := string(Markdown(r)); !strings.Contains(md, "gatecheck: GATE FAILED") {
+		t.Errorf("markdown:\n%s", md)
+	}
+}

@@ -79,7 +79,11 @@ func WriteSummary(w io.Writer, r *Report) {
 		fmt.Fprintf(w, "gatecheck: ERROR against %s: %s\n", against(r.Profile), r.RunError.headline())
 		return
 	}
-	fmt.Fprintf(w, "gatecheck: %s (%s) in %s against %s\n", all.verdictWord(), all.counts(), humanDuration(runSeconds(r)), against(r.Profile))
+	word := all.verdictWord()
+	if word == "PASSED" && r.Baseline.Regressed() {
+		word = "GATE FAILED: latency regression against the baseline"
+	}
+	fmt.Fprintf(w, "gatecheck: %s (%s) in %s against %s\n", word, all.counts(), humanDuration(runSeconds(r)), against(r.Profile))
 }
 
 // reasonLines is the first maxReasonLines lines of a reason, plus a marker
