@@ -15,9 +15,11 @@ const HTMLFile = "report.html"
 // HTML renders r as one self-contained page (inline CSS, no scripts, no
 // external resources) for people who gate a release on it: the verdict,
 // the per-area table, every failure with its reason, every NON-STRICT pass
-// with its reason (in a colour of its own), each load scenario's
-// phases with rates, status codes, latency percentiles and measurements,
-// and every spec with its verdict. Like the other formats it is derived
+// with its reason (in a colour of its own), each load scenario's plots
+// (inline SVG, plots.go) and phases with rates, status codes, latency
+// percentiles and measurements, the unsupported specs collapsed by
+// feature, and every other spec with its verdict. It fits a 1280 px
+// window (html_browser_test.go renders it in Chromium). Like the other formats it is derived
 // from r alone.
 func HTML(r *Report) ([]byte, error) {
 	groups := groupByArea(r.Specs)
@@ -35,16 +37,22 @@ func HTML(r *Report) ([]byte, error) {
 	var failures, specs []Spec
 	for _, g := range groups {
 		for _, sp := range g.Specs {
-			specs = append(specs, sp)
+			if sp.Verdict != Unsupported { // collapsed by feature instead
+				specs = append(specs, sp)
+			}
 			if sp.Verdict == Failed || sp.Verdict == Invalid || sp.Verdict == ConfigError {
 				failures = append(failures, sp)
 			}
 		}
 	}
 	all := count(r.Specs)
+	var scenarios []scenarioView
+	for _, sc := range r.Scenarios {
+		scenarios = append(scenarios, scenarioView{sc, scenarioPlots(sc)})
+	}
 	data := map[string]any{
 		"R": r, "All": all, "Verdict": all.verdictWord(), "Counts": all.counts(), "Areas": areas,
-		"Failures": failures, "NonStrict": nonStrict(r.Specs), "Specs": specs, "Duration": humanDuration(runSeconds(r)),
+		"Failures": failures, "NonStrict": nonStrict(r.Specs), "Specs": specs, "Scenarios": scenarios, "Unsupported": unsupportedByFeature(r.Specs), "PlotStyle": template.CSS(plotStyle), "Duration": humanDuration(runSeconds(r)),
 		"Tool": strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version), "Banner": string(all.Verdict),
 	}
 	if r.RunError != nil {
@@ -55,6 +63,42 @@ func HTML(r *Report) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// scenarioView is a load scenario with its plots (inline SVG).
+type scenarioView struct {
+	Scenario
+	Plots []template.HTML
+}
+
+// featureGroup is the unsupported specs of one feature.
+type featureGroup struct {
+	Feature string
+	Reason  string // the first spec's reason; each spec shows its own
+	Specs   []Spec
+}
+
+// unsupportedByFeature groups the unsupported specs by feature, in
+// feature order, each group's specs in area and name order.
+func unsupportedByFeature(specs []Spec) []featureGroup {
+	byFeature := map[string][]Spec{}
+	for _, sp := range specs {
+		if sp.Verdict == Unsupported {
+			byFeature[sp.Feature] = append(byFeature[sp.Feature], sp)
+		}
+	}
+	var groups []featureGroup
+	for _, feature := range slices.Sorted(mapKeys(byFeature)) {
+		g := byFeature[feature]
+		slices.SortStableFunc(g, func(a, b Spec) int {
+			if c := strings.Compare(a.Area, b.Area); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Name, b.Name)
+		})
+		groups = append(groups, featureGroup{feature, g[0].Reason, g})
+	}
+	return groups
 }
 
 // WriteHTML writes HTML(r) to path.
@@ -99,19 +143,22 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gatecheck: {{.Verdict}} — {{.R.Profile.Name}}</title>
 <style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2328; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; padding: 0 1.5rem; max-width: 1180px; color: #1f2328; overflow-wrap: break-word; }
 h1 { margin: 0 0 .3rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
 .banner { padding: .8rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
 .banner.passed { background: #dafbe1; border: 1px solid #4ac26b; } .banner.failed, .banner.config-error, .banner.error { background: #ffebe9; border: 1px solid #ff8182; }
 .meta { color: #59636e; }
-table { border-collapse: collapse; margin: .5rem 0; } th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: .5rem 0; max-width: 100%; } th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .v-passed { color: #1a7f37; font-weight: 600; } .v-failed { color: #cf222e; font-weight: 600; } .v-invalid, .v-config-error { color: #9a6700; font-weight: 600; }
 .v-unsupported, .v-skipped { color: #59636e; }
 .v-non-strict { color: #0550ae; font-weight: 600; } /* passed, but not as AWS would: not OK's green */
 pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius: 4px; margin: .3rem 0; max-width: 100rem; }
 .kv { font-family: ui-monospace, monospace; font-size: 12px; }
-</style>
+table.wide { width: 100%; } th, td.n, td.kv { white-space: nowrap; } /* headers, numbers and measurements stay whole; prose wraps */
+pre, td.r { overflow-wrap: anywhere; } /* a long token in a reason wraps instead of widening the page */
+details { border: 1px solid #d0d7de; border-radius: 6px; padding: .3rem .7rem; margin: .3rem 0; } summary { cursor: pointer; }
+{{.PlotStyle}}</style>
 </head>
 <body>
 <div class="banner {{.Banner}}">
@@ -136,16 +183,18 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 
 {{if .NonStrict}}<h2 id="non-strict">NON-STRICT passes</h2>
 <p>These specs passed with an outcome the profile declares but AWS would not give.</p>
-<table>
+<table class="wide">
 <tr><th>Spec</th><th>Feature</th><th>Section</th><th>Behaviour checked</th><th>Reason</th></tr>
 {{range .NonStrict}}<tr><td class="v-non-strict">{{area .Area}}/{{.Name}}</td><td>{{.Feature}}</td><td>{{.Section}}</td><td>{{.Description}}</td><td><pre>{{.Reason}}</pre></td></tr>
 {{end}}</table>
 {{end}}
 
-{{if .R.Scenarios}}<h2>Load scenarios</h2>
-{{range .R.Scenarios}}<h3>{{.Name}} <span class="meta">[{{.Feature}}]</span>: <span class="v-{{lower .Verdict}}">{{.Verdict}}</span></h3>
+{{if .Scenarios}}<h2>Load scenarios</h2>
+<p class="meta">Latency and status codes are per phase: the report holds each phase's quantiles and counts, not per-second series (the raw results hold every request).</p>
+{{range .Scenarios}}<h3>{{.Name}} <span class="meta">[{{.Feature}}]</span>: <span class="v-{{lower .Verdict}}">{{.Verdict}}</span></h3>
 {{with .Reason}}<div>{{.}}</div>{{end}}
-<table>
+{{with .Plots}}<div class="plots">{{range .}}{{.}}{{end}}</div>{{end}}
+<table class="wide">
 <tr><th>Phase</th><th>Asked</th><th>Achieved</th><th>Requests</th><th>Status codes</th><th>Latency (ms: p50 / p90 / p99 / max)</th><th>Measurements</th><th>Verdict</th></tr>
 {{range .Phases}}{{$p := .}}<tr><td>{{.Name}}</td><td class="n">{{rate .RequestedRate}}</td><td class="n">{{rate .AchievedRate}}</td><td class="n">{{.Requests}}</td>
 <td class="kv">{{range sortedKeys .StatusCodes}}{{.}}: {{index $p.StatusCodes .}}<br>{{end}}</td>
@@ -156,10 +205,18 @@ pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius:
 {{with .RawResults}}<div class="meta">raw results (Vegeta encoding): {{.}}</div>{{end}}
 {{end}}{{end}}
 
-<h2>All specs</h2>
-<table>
+{{with .Unsupported}}<h2 id="unsupported">Unsupported specs, by feature</h2>
+<p>The profile does not claim these features, so their specs did not run.</p>
+{{range .}}<details><summary><b>{{.Feature}}</b>: {{len .Specs}} spec(s) — {{.Reason}}</summary>
+<table class="wide"><tr><th>Spec</th><th>Section</th><th>Behaviour checked</th><th>Reason</th></tr>
+{{range .Specs}}<tr><td class="v-unsupported">{{area .Area}}/{{.Name}}</td><td>{{.Section}}</td><td>{{.Description}}</td><td class="r">{{.Reason}}</td></tr>
+{{end}}</table></details>
+{{end}}{{end}}
+
+<h2>All specs{{if .Unsupported}} that ran or were skipped{{end}}</h2>
+<table class="wide">
 <tr><th>Area</th><th>Spec</th><th>Feature</th><th>Section</th><th>Verdict</th><th>Time</th><th>Behaviour checked</th><th>Reason</th></tr>
-{{range .Specs}}<tr><td>{{area .Area}}</td><td>{{.Name}}</td><td>{{.Feature}}</td><td>{{.Section}}</td><td class="v-{{if and (eq .Verdict "passed") (eq .Grade "NON-STRICT")}}non-strict{{else}}{{lower .Verdict}}{{end}}">{{.Verdict}}{{with .Grade}} ({{.}}){{end}}</td><td class="n">{{secs .DurationSeconds}}</td><td>{{.Description}}</td><td>{{if or (ne .Verdict "passed") (eq .Grade "NON-STRICT")}}{{.Reason}}{{end}}</td></tr>
+{{range .Specs}}<tr><td>{{area .Area}}</td><td>{{.Name}}</td><td>{{.Feature}}</td><td>{{.Section}}</td><td class="v-{{if and (eq .Verdict "passed") (eq .Grade "NON-STRICT")}}non-strict{{else}}{{lower .Verdict}}{{end}}">{{.Verdict}}{{with .Grade}} ({{.}}){{end}}</td><td class="n">{{secs .DurationSeconds}}</td><td>{{.Description}}</td><td class="r">{{if or (ne .Verdict "passed") (eq .Grade "NON-STRICT")}}{{.Reason}}{{end}}</td></tr>
 {{end}}</table>
 </body>
 </html>
