@@ -254,7 +254,7 @@ func judgeSplit(o Options, c counts, wk, wn []int, m *vegeta.Metrics) reports.Ph
 	powerLow, powerHigh := stats.Power(max(n, 1), p0, max(p0-o.Delta, 0), o.Alpha), stats.Power(max(n, 1), p0, min(p0+o.Delta, 1), o.Alpha)
 	ph := phase(BeforePhase, o.Rate, m)
 	ph.Values = map[string]float64{"canary": float64(k), "requests": float64(n), "canaryFraction": ratio(k, n), "acceptLo": float64(lo), "acceptHi": float64(hi),
-		"plannedRequests": float64(planned), "power": o.Power, "powerLow": powerLow, "powerHigh": powerHigh,
+		"plannedRequests": float64(planned), "power": o.Power, "powerLow": powerLow, "powerHigh": powerHigh, "percent": o.Percent,
 		"errorsBefore": float64(c.errs.before), "non200Before": float64(c.non200.before)}
 	z := stats.ZForAlpha(o.Alpha)
 	for i := range wn {
