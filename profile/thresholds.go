@@ -144,6 +144,14 @@ type BaselineTolerance struct {
 	Alpha    float64       `yaml:"alpha"`    // default 1e-6: the chance of flagging an unchanged gateway
 }
 
+// DefaultBaselineTolerance is the tolerance a profile gets when it sets
+// none: a slowdown both significant at alpha 1e-6 and over 20 % + 0.5 ms.
+func DefaultBaselineTolerance() BaselineTolerance {
+	var b BaselineTolerance
+	b.applyDefaults()
+	return b
+}
+
 func (b *BaselineTolerance) applyDefaults() {
 	if b.Relative == 0 {
 		b.Relative = 0.2

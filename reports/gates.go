@@ -1,5 +1,12 @@
 package reports
 
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
 // ThresholdResult is one profile threshold judged on a scenario.
 type ThresholdResult struct {
 	Expression string `json:"expression"` // as the profile writes it, e.g. "p99_added < 2ms"
@@ -49,4 +56,34 @@ type BaselineMetric struct {
 	// latency-overhead scenario's direct side): reported, never a regression.
 	Reference bool   `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
+}
+
+// WriteMetricDeltas prints every compared latency metric of two runs: base
+// and new, the ratio, and whether the difference is significant (the
+// comparison's rule, in Method), so `gatecheck compare` shows how the
+// scenarios moved, not only the verdicts.
+func WriteMetricDeltas(w io.Writer, b *BaselineComparison) {
+	if b == nil || (len(b.Metrics) == 0 && len(b.Skipped) == 0) {
+		return
+	}
+	fmt.Fprintf(w, "\nScenario metrics (%s):\n", b.Method)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tATTACK\tQUANTILE\tBASE\tNEW\tRATIO\tSIGNIFICANCE")
+	for _, m := range b.Metrics {
+		verdict := "within the tolerance"
+		switch {
+		case m.Reference:
+			verdict = "reference (the fixture), not judged"
+		case !m.Judged:
+			verdict = "not judged: " + m.Note
+		case m.Regressed:
+			verdict = "REGRESSED"
+		}
+		fmt.Fprintf(tw, "%s\t%s\tp%g\t%s\t%s\t×%.2f\t%s\n", tabSafe(m.Scenario), tabSafe(m.Attack), m.Quantile*100,
+			time.Duration(m.Base*float64(time.Second)).Round(time.Microsecond), time.Duration(m.New*float64(time.Second)).Round(time.Microsecond), m.Ratio, tabSafe(verdict))
+	}
+	tw.Flush()
+	for _, s := range b.Skipped {
+		fmt.Fprintf(w, "  not compared: %s\n", s)
+	}
 }

@@ -207,3 +207,19 @@ func TestBaselineRegressionIsNotPassed(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 }
+
+// compare's metric table names each metric with base, new, ratio and what
+// the comparison's rule made of it.
+func TestWriteMetricDeltas(t *testing.T) {
+	var b strings.Builder
+	WriteMetricDeltas(&b, &BaselineComparison{Method: "rule", Metrics: []BaselineMetric{
+		{Scenario: "LatencyOverhead", Attack: "gateway 200", Quantile: 0.5, Base: 0.0008, New: 0.0068, Ratio: 8.5, Judged: true, Regressed: true},
+		{Scenario: "LatencyOverhead", Attack: "gateway 200", Quantile: 0.99, Base: 0.001, New: 0.001, Ratio: 1, Note: "too few samples"},
+	}, Skipped: []string{"X: not in the baseline run"}})
+	out := b.String()
+	for _, want := range []string{"Scenario metrics (rule)", "LatencyOverhead", "p50", "800µs", "6.8ms", "×8.50", "REGRESSED", "not judged: too few samples", "not compared: X: not in the baseline run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metric table lacks %q:\n%s", want, out)
+		}
+	}
+}

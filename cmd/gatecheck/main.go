@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatecheck/gatecheck/baseline"
 	"github.com/gatecheck/gatecheck/profile"
 	"github.com/gatecheck/gatecheck/redact"
 	"github.com/gatecheck/gatecheck/reports"
@@ -306,6 +307,13 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	}
 	diffs := reports.Compare(base, other)
 	reports.WriteComparison(stdout, reports.ComparedReport{File: args[0], Report: base}, reports.ComparedReport{File: args[1], Report: other}, diffs)
+	// Scenario latencies, from each run's raw results (next to its
+	// report.json), judged as `run --baseline` judges them.
+	metrics := baseline.Compare(args[0], baseline.Run{Report: base, Dir: filepath.Dir(args[0])},
+		baseline.Run{Report: other, Dir: filepath.Dir(args[1])}, profile.DefaultBaselineTolerance())
+	// Shown, not judged here: the exit code follows the verdicts, and
+	// `run --baseline` is the gate for latency.
+	reports.WriteMetricDeltas(stdout, metrics)
 	if len(diffs) > 0 {
 		return runner.ExitFailed
 	}
