@@ -155,7 +155,8 @@ func overheadRun(t *testing.T, backend, gateway string) baseline.Run {
 }
 
 // The check, live: the latency-overhead scenario against a proxy
-// and against the same proxy made 5 ms slower. Each run takes 2 s.
+// and against the same proxy made 5 ms slower (25 times the proxy's own
+// added latency). Each run takes 2 s.
 func TestLatencyOverheadRegressionLive(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer backend.Close()
@@ -176,14 +177,8 @@ func TestLatencyOverheadRegressionLive(t *testing.T) {
 			t.Fatalf("a gateway 5 ms slower is not flagged: %+v", c)
 		}
 	})
-	t.Run("unchanged", func(t *testing.T) {
-		c := baseline.Compare("base", base, overheadRun(t, backend.URL, fast.URL), defaults)
-		judged := false
-		for _, m := range c.Metrics {
-			judged = judged || (m.Attack == "gateway 200" && m.Quantile == 0.5 && m.Judged)
-		}
-		if c.Regressed() || !judged {
-			t.Fatalf("unchanged gateway flagged, or its median not judged: %v %+v", c.Regressions, c.Metrics)
-		}
-	})
+	// No "unchanged" live half: two live runs differ by the machine's load
+	// as much as by the gateway, which no tolerance bounds on a shared
+	// 2-core CI machine. That an unchanged gateway is never flagged is
+	// shown on seeded samples (the 20-repeat test above).
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatecheck/gatecheck/baseline"
 	"github.com/gatecheck/gatecheck/profile"
+	"github.com/gatecheck/gatecheck/redact"
 	"github.com/gatecheck/gatecheck/reports"
 )
 
@@ -35,6 +36,15 @@ func compareBaseline(rep, base *reports.Report, opts Options, tol profile.Baseli
 	rep.Baseline = baseline.Compare(opts.Baseline,
 		baseline.Run{Report: base, Dir: filepath.Dir(opts.Baseline)},
 		baseline.Run{Report: rep, Dir: opts.OutDir}, tol)
+	// Filled after the report was redacted: its texts (paths, errors)
+	// go through redact too.
+	for i, s := range rep.Baseline.Skipped {
+		rep.Baseline.Skipped[i] = redact.String(s)
+	}
+	for i, s := range rep.Baseline.Regressions {
+		rep.Baseline.Regressions[i] = redact.String(s)
+	}
+	rep.Baseline.Report = redact.String(rep.Baseline.Report)
 }
 
 // writeBaselineSummary prints the comparison's outcome under the summary.
