@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -75,7 +76,10 @@ func WriteMetricDeltas(w io.Writer, b *BaselineComparison) {
 		case m.Reference:
 			verdict = "reference (the fixture), not judged"
 		case !m.Judged:
-			verdict = "not judged: " + m.Note
+			verdict = m.Note
+			if !strings.HasPrefix(verdict, "not judged") {
+				verdict = "not judged: " + verdict
+			}
 		case m.Regressed:
 			verdict = "REGRESSED"
 		}

@@ -215,8 +215,12 @@ func TestWriteMetricDeltas(t *testing.T) {
 	WriteMetricDeltas(&b, &BaselineComparison{Method: "rule", Metrics: []BaselineMetric{
 		{Scenario: "LatencyOverhead", Attack: "gateway 200", Quantile: 0.5, Base: 0.0008, New: 0.0068, Ratio: 8.5, Judged: true, Regressed: true},
 		{Scenario: "LatencyOverhead", Attack: "gateway 200", Quantile: 0.99, Base: 0.001, New: 0.001, Ratio: 1, Note: "too few samples"},
+		{Scenario: "CacheHitRatioUnderLoad", Attack: "zipf 200", Quantile: 0.99, Base: 0.001, New: 0.001, Ratio: 1, Note: "not judged: 400 samples bound no p99"},
 	}, Skipped: []string{"X: not in the baseline run"}})
 	out := b.String()
+	if strings.Contains(out, "not judged: not judged") {
+		t.Errorf("a note that says it already is repeated:\n%s", out)
+	}
 	for _, want := range []string{"Scenario metrics (rule)", "LatencyOverhead", "p50", "800µs", "6.8ms", "×8.50", "REGRESSED", "not judged: too few samples", "not compared: X: not in the baseline run"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("metric table lacks %q:\n%s", want, out)
