@@ -63,7 +63,7 @@ func commands() []command {
 		{name: "list", flags: flagsOf(listFlags), run: noLogger(cmdList),
 			summary: "List the specs (name, area, feature, section, labels), then the areas, features (with descriptions) and labels a profile can claim and a --label-filter can select."},
 		{name: "compare", args: "BASE.json OTHER.json", run: noLogger(cmdCompare),
-			summary: "List the specs whose verdicts differ between two reports (e.g. the reference gateway and yours)."},
+			summary: "List the specs whose verdicts or grades differ between two reports (e.g. the reference gateway and yours), then each scenario latency of both runs with its ratio and significance."},
 		{name: "profiles validate", args: "FILE…", run: noLogger(cmdProfilesValidate),
 			summary: "Check target profiles without running anything."},
 		{name: "version", run: noLogger(cmdVersion), summary: "Print gatecheck's version."},
