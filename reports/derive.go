@@ -208,6 +208,19 @@ func plural(n int, word string) string {
 
 // verdictWord is "CONFIGURATION ERROR", "FAILED" or "PASSED" for the
 // counted specs.
+// headline is the run's verdict word and the verdict it shows as, the
+// one every format puts first: a run error, else the counted verdict, else
+// a baseline regression (a gate failure although every spec passed).
+func headline(r *Report, t tally) (word string, shown Verdict) {
+	switch {
+	case r.RunError != nil:
+		return "ERROR", Errored
+	case t.Verdict == Passed && r.Baseline.Regressed():
+		return "GATE FAILED (latency regression against the baseline)", Failed
+	}
+	return t.verdictWord(), t.Verdict
+}
+
 func (t tally) verdictWord() string {
 	switch t.Verdict {
 	case ConfigError:

@@ -51,13 +51,12 @@ func HTML(r *Report) ([]byte, error) {
 		scenarios = append(scenarios, scenarioView{sc, scenarioPlots(sc)})
 	}
 	data := map[string]any{
-		"R": r, "All": all, "Verdict": all.verdictWord(), "Counts": all.counts(), "Areas": areas,
+		"R": r, "All": all, "Counts": all.counts(), "Areas": areas,
 		"Failures": failures, "NonStrict": nonStrict(r.Specs), "Specs": specs, "Scenarios": scenarios, "Unsupported": unsupportedByFeature(r.Specs), "PlotStyle": template.CSS(plotStyle), "Duration": humanDuration(runSeconds(r)),
-		"Tool": strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version), "Banner": string(all.Verdict),
+		"Tool": strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
 	}
-	if r.RunError != nil {
-		data["Verdict"], data["Banner"] = "ERROR", string(Errored)
-	}
+	word, shown := headline(r, all)
+	data["Verdict"], data["Banner"] = word, string(shown)
 	var b bytes.Buffer
 	if err := htmlPage.Execute(&b, data); err != nil {
 		return nil, err

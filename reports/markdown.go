@@ -18,19 +18,13 @@ func Markdown(r *Report) []byte {
 	var b bytes.Buffer
 	all := count(r.Specs)
 
+	word, shown := headline(r, all)
 	icon := "✅"
-	switch all.Verdict {
+	switch shown {
 	case Failed:
 		icon = "❌"
-	case ConfigError:
+	case ConfigError, Errored:
 		icon = "⛔"
-	}
-	word := all.verdictWord()
-	if word == "PASSED" && r.Baseline.Regressed() {
-		icon, word = "❌", "GATE FAILED (latency regression against the baseline)"
-	}
-	if r.RunError != nil {
-		icon, word = "⛔", "ERROR"
 	}
 	fmt.Fprintf(&b, "# %s gatecheck: %s\n\n", icon, word)
 	if r.RunError != nil {

@@ -203,8 +203,15 @@ func TestBaselineRegressionIsNotPassed(t *testing.T) {
 	if s := sum.String(); !strings.Contains(s, "gatecheck: GATE FAILED") || strings.Contains(s, "gatecheck: PASSED") {
 		t.Errorf("summary:\n%s", s)
 	}
-	if md := string(Markdown(r)); !strings.Contains(md, "gatecheck: GATE FAILED") {
+	if md := string(Markdown(r)); !strings.Contains(md, "# ❌ gatecheck: GATE FAILED") {
 		t.Errorf("markdown:\n%s", md)
+	}
+	page, err := HTML(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := string(page); !strings.Contains(h, `class="banner failed"`) || !strings.Contains(h, "GATE FAILED") || strings.Contains(h, "gatecheck: PASSED") {
+		t.Errorf("html banner does not show the gate failure")
 	}
 }
 

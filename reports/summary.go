@@ -79,10 +79,7 @@ func WriteSummary(w io.Writer, r *Report) {
 		fmt.Fprintf(w, "gatecheck: ERROR against %s: %s\n", against(r.Profile), r.RunError.headline())
 		return
 	}
-	word := all.verdictWord()
-	if word == "PASSED" && r.Baseline.Regressed() {
-		word = "GATE FAILED: latency regression against the baseline"
-	}
+	word, _ := headline(r, all)
 	fmt.Fprintf(w, "gatecheck: %s (%s) in %s against %s\n", word, all.counts(), humanDuration(runSeconds(r)), against(r.Profile))
 }
 
