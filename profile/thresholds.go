@@ -121,18 +121,6 @@ func (p *Profile) ThresholdsFor(name, feature string) []Threshold {
 	return append(slices.Clone(p.thresholds[name]), p.thresholds[feature]...)
 }
 
-// WithThresholds returns a copy of p with thresholds (already parsed) under
-// key, for tests and tools that derive one profile from another.
-func (p Profile) WithThresholds(key string, ths ...Threshold) Profile {
-	m := maps.Clone(p.thresholds)
-	if m == nil {
-		m = map[string][]Threshold{}
-	}
-	m[key] = ths
-	p.thresholds = m
-	return p
-}
-
 // BaselineTolerance is how much slower than a baseline run a scenario may
 // get before `gatecheck run --baseline` flags a regression: a latency
 // quantile regresses when it is, with confidence 1 − alpha over the whole

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -87,7 +88,7 @@ func unsupportedByFeature(specs []Spec) []featureGroup {
 		}
 	}
 	var groups []featureGroup
-	for _, feature := range slices.Sorted(mapKeys(byFeature)) {
+	for _, feature := range slices.Sorted(maps.Keys(byFeature)) {
 		g := byFeature[feature]
 		slices.SortStableFunc(g, func(a, b Spec) int {
 			if c := strings.Compare(a.Area, b.Area); c != 0 {

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -51,7 +52,7 @@ func latencyPlot(sc Scenario) (template.HTML, bool) {
 	var rows []row
 	lo, hi := math.Inf(1), 0.0
 	for _, ph := range sc.Phases {
-		for _, outcome := range slices.Sorted(mapKeys(ph.Latency)) {
+		for _, outcome := range slices.Sorted(maps.Keys(ph.Latency)) {
 			l := ph.Latency[outcome]
 			if l.Max <= 0 {
 				continue // nothing measured for this outcome
@@ -107,7 +108,7 @@ func statusPlot(sc Scenario) (template.HTML, bool) {
 	if len(phases) == 0 {
 		return "", false
 	}
-	order := slices.Sorted(mapKeys(codes))
+	order := slices.Sorted(maps.Keys(codes))
 	p := newPlot(sc.Name+": status codes per phase (share of responses)", "status", len(phases), linearScale(0, 100))
 	ticks, _, _ := niceTicks(0, 100, 5)
 	p.axis(ticks, tickLabel, "% of responses")
@@ -171,16 +172,6 @@ func sumCodes(m map[string]int) int {
 		n += v
 	}
 	return n
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // intervalRow is one row of an interval plot: a measured value with its

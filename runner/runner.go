@@ -198,7 +198,7 @@ func Run(ctx context.Context, opts Options) (*reports.Report, error) {
 		opts.Stdout = os.Stdout
 	}
 	if opts.LabelFilter != "" {
-		if err := checkLabelFilter(opts.LabelFilter); err != nil {
+		if err := CheckLabelFilter(opts.LabelFilter); err != nil {
 			return nil, err
 		}
 	}
@@ -288,9 +288,9 @@ func unreachableReport(p *profile.Profile, opts Options, ue *UnreachableError, s
 	return rep
 }
 
-// checkLabelFilter refuses a filter that does not parse or selects no
+// CheckLabelFilter refuses a filter that does not parse or selects no
 // spec: a typo in a release gate must not pass as an empty, green run.
-func checkLabelFilter(filter string) error {
+func CheckLabelFilter(filter string) error {
 	match, err := types.ParseLabelFilter(filter)
 	if err != nil {
 		return &ConfigError{fmt.Errorf("--label-filter %q: %v (fix: e.g. --label-filter 'feature:payload-limit || area:errors')", filter, err)}

@@ -46,12 +46,13 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	}
 	match := func([]string) bool { return true }
 	if *o.filter != "" {
-		m, err := types.ParseLabelFilter(*o.filter)
-		if err != nil {
-			fmt.Fprintf(stderr, "gatecheck list: --label-filter %q: %v\n", *o.filter, err)
+		// The run's own check: a filter that does not parse or selects no
+		// spec is refused with the labels there are.
+		if err := runner.CheckLabelFilter(*o.filter); err != nil {
+			fmt.Fprintf(stderr, "gatecheck list: %v\n", err)
 			return runner.ExitConfig
 		}
-		match = m
+		match, _ = types.ParseLabelFilter(*o.filter)
 	}
 	var specs []listedSpec
 	for _, name := range conformance.Checks() {
