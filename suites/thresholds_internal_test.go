@@ -52,3 +52,16 @@ func TestThresholdsJudgeScenarioMetrics(t *testing.T) {
 		t.Fatalf("invalid scenario: %+v", sc)
 	}
 }
+
+// The latency-overhead scenario's direct phase times the fixture, not the
+// gateway: a slow fixture must not breach a gateway latency threshold.
+func TestThresholdsIgnoreTheFixturesOwnPhase(t *testing.T) {
+	sc := &reports.Scenario{Verdict: reports.Passed, Phases: []reports.Phase{
+		{Name: "direct", Latency: map[string]reports.Latency{"all": {Count: 10, P99: 0.050}}},
+		{Name: "gateway", Latency: map[string]reports.Latency{"all": {Count: 10, P99: 0.004}}},
+	}}
+	applyThresholds(sc, []profile.Threshold{mustThreshold(t, "p99 < 10ms")})
+	if sc.Verdict != reports.Passed || len(sc.Thresholds) != 1 || sc.Thresholds[0].Measured != 0.004 {
+		t.Fatalf("the fixture's 50 ms counted against the gateway: %+v", sc)
+	}
+}
