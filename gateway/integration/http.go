@@ -107,13 +107,9 @@ func (s *Stage) httpCustom(ctx context.Context, r *http.Request, c *request.Cont
 	if err != nil {
 		return nil, err
 	}
-	out, err := mapResponse(in, env, res, strconv.Itoa(res.status))
-	if err != nil {
-		return nil, err
-	}
-	// A non-proxy response carries the trace id (AWS-REC, evidence topic 5).
-	out.header.Set(request.HeaderTraceID, c.TraceID)
-	return out, nil
+	// The trace id is added by ServeHTTP (setTraceHeader), for every
+	// integration type that carries one.
+	return mapResponse(in, env, res, strconv.Itoa(res.status))
 }
 
 // backendURL renders the integration URI: stage variables, then {path}
@@ -228,8 +224,7 @@ func requestBody(in *restapi.Integration, env *mapping.Env, r *http.Request) (st
 func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key string) (*result, error) {
 	chosen, ok := in.ResponseFor(key)
 	if !ok {
-		res.body.Reset()
-		bufPool.Put(res.body)
+		res.release()
 		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("no match for output mapping and no default output mapping"))
 	}
 	status, _ := strconv.Atoi(chosen.StatusCode)
@@ -251,8 +246,7 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 		}
 	}
 	if err := responsePayload(env.Ctx, env.Request, chosen, res); err != nil { // binary.go
-		res.body.Reset()
-		bufPool.Put(res.body)
+		res.release()
 		return nil, err
 	}
 	if tmpl, ok := chosen.ResponseTemplates[request.DefaultMediaType]; ok {
@@ -261,8 +255,7 @@ func mapResponse(in *restapi.Integration, env *mapping.Env, res *result, key str
 		renv.Ctx = &ctx
 		rendered, err := renderTemplate(&renv, tmpl)
 		if err != nil {
-			res.body.Reset()
-			bufPool.Put(res.body)
+			res.release()
 			return nil, err
 		}
 		res.body.Reset()

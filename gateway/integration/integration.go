@@ -57,6 +57,16 @@ type result struct {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// putBuffer empties buf and returns it to the pool: a buffer put back
+// with bytes in it would prefix the next response read into it.
+func putBuffer(buf *bytes.Buffer) {
+	buf.Reset()
+	bufPool.Put(buf)
+}
+
+// release returns the result's body buffer to the pool.
+func (r *result) release() { putBuffer(r.body) }
+
 func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := request.From(r.Context())
 	in := &c.Method.Integration
@@ -68,7 +78,7 @@ func (s *Stage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	timedOut := errors.Is(context.Cause(ctx), errTimeout)
 	cancel(nil)
 	if res != nil {
-		defer func() { res.body.Reset(); bufPool.Put(res.body) }()
+		defer res.release()
 	}
 	switch {
 	case timedOut:
@@ -132,12 +142,11 @@ func (s *Stage) do(req *http.Request) (*result, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		bufPool.Put(buf)
+		putBuffer(buf)
 		return nil, fail(gatewayresponse.IntegrationFailure, err)
 	}
 	if n > MaxResponseBytes {
-		buf.Reset()
-		bufPool.Put(buf)
+		putBuffer(buf)
 		return nil, fail(gatewayresponse.APIConfigurationError, errors.New("integration response over 10 MB"))
 	}
 	return &result{status: resp.StatusCode, header: resp.Header, body: buf}, nil

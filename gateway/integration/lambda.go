@@ -43,7 +43,7 @@ func (s *Stage) lambdaProxy(ctx context.Context, r *http.Request, c *request.Con
 	if err != nil {
 		return nil, err
 	}
-	defer func() { res.body.Reset(); bufPool.Put(res.body) }()
+	defer res.release()
 	if res.header.Get("X-Amz-Function-Error") != "" {
 		return nil, fail(gatewayresponse.LambdaProxyMalformed, errors.New("function error"))
 	}
@@ -75,8 +75,7 @@ func (s *Stage) invokeLambda(req *http.Request, c *request.Context) (*result, er
 		return nil, err
 	}
 	if res.status/100 != 2 {
-		res.body.Reset()
-		bufPool.Put(res.body)
+		res.release()
 		return nil, fail(gatewayresponse.APIConfigurationError, fmt.Errorf("lambda invoke returned %d", res.status))
 	}
 	return res, nil

@@ -66,13 +66,9 @@ func (s *Stage) lambdaCustom(ctx context.Context, r *http.Request, c *request.Co
 	if res.header.Get(HeaderFunctionError) != "" {
 		key = errorMessage(res.body.Bytes())
 	}
-	out, err := mapResponse(in, env, res, key)
-	if err != nil {
-		return nil, err
-	}
-	// A Lambda response carries the trace id (AWS-REC, evidence topic 5).
-	out.header.Set(request.HeaderTraceID, c.TraceID)
-	return out, nil
+	// The trace id is added by ServeHTTP (setTraceHeader), for every
+	// integration type that carries one.
+	return mapResponse(in, env, res, key)
 }
 
 // invokeURL is the Lambda Invoke API URL of the integration's function.

@@ -46,3 +46,27 @@ func TestLambdaResultHeadersRemapped(t *testing.T) {
 		t.Fatalf("remapped header = %q; headers %v", v, rec.Header())
 	}
 }
+
+// A backend that breaks off its body leaves the partial bytes in the read
+// buffer; that buffer goes back to the pool, and must go back empty, or the
+// next response read into it starts with them.
+func TestBrokenBodyDoesNotPrefixTheNextResponse(t *testing.T) {
+	h := newHarness(t)
+	srv, _ := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte("partial-"))
+			return // the server closes with 92 bytes missing: a read error
+		}
+		_, _ = w.Write([]byte("whole"))
+	})
+	broken := restapi.Integration{Type: restapi.HTTPProxy, HTTPMethod: "GET", URI: srv.URL + "/broken"}
+	whole := restapi.Integration{Type: restapi.HTTPProxy, HTTPMethod: "GET", URI: srv.URL + "/whole"}
+	for i := 0; i < 20; i++ {
+		h.serve(httptest.NewRequest("GET", "/test/x", nil), h.ctx(broken, "/x", nil))
+		rec := h.serve(httptest.NewRequest("GET", "/test/x", nil), h.ctx(whole, "/x", nil))
+		if got := rec.Body.String(); got != "whole" {
+			t.Fatalf("iteration %d: body %q, want %q", i, got, "whole")
+		}
+	}
+}
