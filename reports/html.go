@@ -49,7 +49,7 @@ func HTML(r *Report) ([]byte, error) {
 	all := count(r.Specs)
 	var scenarios []scenarioView
 	for _, sc := range r.Scenarios {
-		scenarios = append(scenarios, scenarioView{sc, scenarioPlots(sc)})
+		scenarios = append(scenarios, scenarioView{sc, scenarioPlots(sc), timePlots(sc)})
 	}
 	data := map[string]any{
 		"R": r, "All": all, "Counts": all.counts(), "Areas": areas,
@@ -65,10 +65,12 @@ func HTML(r *Report) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// scenarioView is a load scenario with its plots (inline SVG).
+// scenarioView is a load scenario with its plots (inline SVG): by phase,
+// and each phase over time.
 type scenarioView struct {
 	Scenario
-	Plots []template.HTML
+	Plots     []template.HTML
+	TimePlots []template.HTML
 }
 
 // featureGroup is the unsupported specs of one feature.
@@ -190,10 +192,11 @@ details { border: 1px solid #d0d7de; border-radius: 6px; padding: .3rem .7rem; m
 {{end}}
 
 {{if .Scenarios}}<h2>Load scenarios</h2>
-<p class="meta">Latency and status codes are per phase: the report holds each phase's quantiles and counts, not per-second series (the raw results hold every request).</p>
+<p class="meta">For each scenario: its phases side by side (latency quantiles, status-code shares, and the scenario's own measure against its bound), then each phase second by second (latency p50 and p99, and the status codes of the requests sent in that second). The raw results hold every request.</p>
 {{range .Scenarios}}<h3>{{.Name}} <span class="meta">[{{.Feature}}]</span>: <span class="v-{{lower .Verdict}}">{{.Verdict}}</span></h3>
 {{with .Reason}}<div>{{.}}</div>{{end}}
 {{with .Plots}}<div class="plots">{{range .}}{{.}}{{end}}</div>{{end}}
+{{with .TimePlots}}<div class="plots over-time">{{range .}}{{.}}{{end}}</div>{{end}}
 <table class="wide">
 <tr><th>Phase</th><th>Asked</th><th>Achieved</th><th>Requests</th><th>Status codes</th><th>Latency (ms: p50 / p90 / p99 / max)</th><th>Measurements</th><th>Verdict</th></tr>
 {{range .Phases}}{{$p := .}}<tr><td>{{.Name}}</td><td class="n">{{rate .RequestedRate}}</td><td class="n">{{rate .AchievedRate}}</td><td class="n">{{.Requests}}</td>

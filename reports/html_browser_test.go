@@ -72,7 +72,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	page, err := chromedp.Run(browserCtx, chromedp.Evaluate[pageFacts](`(() => {
 		const plots = [...document.querySelectorAll("svg.plot")].map(s => {
 			const r = s.getBoundingClientRect();
-			const marks = [...s.querySelectorAll("circle, rect:not(.lg)")];
+			const marks = [...s.querySelectorAll("circle, polyline, rect:not(.lg)")];
 			const drawn = marks.filter(m => { const b = m.getBoundingClientRect(); return b.width > 0 && b.height > 0; });
 			return {Label: s.getAttribute("aria-label"), Width: r.width, Height: r.height, Right: r.right,
 				Marks: marks.length, DrawnMarks: drawn.length};
@@ -117,8 +117,8 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 	// Every scenario kind's plots are on the page (the count is checked
 	// against the markup in TestHTMLPlots; here, that each one draws).
-	if len(page.Plots) != 13 {
-		t.Errorf("%d plots on the page, want 13", len(page.Plots))
+	if len(page.Plots) != 16 {
+		t.Errorf("%d plots on the page, want 16", len(page.Plots))
 	}
 	for _, p := range page.Plots {
 		switch {

@@ -24,6 +24,23 @@ func fullReport() *Report {
 	lat := func(ms ...float64) Latency {
 		return Latency{Count: 1000, P50: ms[0] / 1000, P90: ms[1] / 1000, P99: ms[2] / 1000, Max: ms[3] / 1000}
 	}
+	// A phase second by second: n seconds from `from`, each with the codes
+	// given, p50 and p99 rising slowly; a second with no codes is a stall.
+	series := func(from int, perSecond ...map[string]int) []Second {
+		var out []Second
+		for i, codes := range perSecond {
+			s := Second{At: from + i, StatusCodes: codes}
+			for _, n := range codes {
+				s.Requests += n
+			}
+			if s.Requests > 0 {
+				s.P50, s.P99 = (0.4+0.05*float64(i))/1000, (2+0.3*float64(i))/1000
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	ok := func(n int) map[string]int { return map[string]int{"200": n} }
 	r.Scenarios = []Scenario{
 		{Name: "ThrottleUnderLoad", Feature: "throttling", Verdict: Passed, RawResults: "raw/ThrottleUnderLoad.bin", Phases: []Phase{
 			{Name: "1x", RequestedRate: 100, AchievedRate: 100.1, DurationSeconds: 4.99, Requests: 500, StatusCodes: map[string]int{"200": 500},
@@ -33,7 +50,9 @@ func fullReport() *Report {
 			{Name: "2x", RequestedRate: 200, AchievedRate: 200.2, DurationSeconds: 4.995, Requests: 1000, StatusCodes: map[string]int{"200": 551, "429": 449},
 				Latency: map[string]Latency{"accepted": lat(0.5, 0.9, 2.4, 15), "rejected": lat(0.2, 0.3, 0.9, 4)},
 				Values: map[string]float64{"accepted": 551, "throttled": 449, "expectedAccepted": 550, "tolerance": 28,
-					"acceptedRate": 110.3, "acceptedRateLo95": 104.2, "acceptedRateHi95": 116.3, "firstThrottledAfterSeconds": 0.51}, Verdict: Passed},
+					"acceptedRate": 110.3, "acceptedRateLo95": 104.2, "acceptedRateHi95": 116.3, "firstThrottledAfterSeconds": 0.51}, Verdict: Passed,
+				Series: series(0, map[string]int{"200": 150, "429": 50}, map[string]int{"200": 100, "429": 100}, map[string]int{"200": 101, "429": 99},
+					map[string]int{"200": 100, "429": 100}, map[string]int{"200": 100, "429": 100})},
 		}, Thresholds: []ThresholdResult{}},
 		{Name: "CanaryUnderLoad", Feature: "canary", Verdict: Passed, Phases: []Phase{
 			{Name: "before promotion", RequestedRate: 1500, AchievedRate: 1499.8, DurationSeconds: 4, Requests: 6000, StatusCodes: map[string]int{"200": 6000},
@@ -45,6 +64,7 @@ func fullReport() *Report {
 			{Name: "after promotion", RequestedRate: 1500, AchievedRate: 1500.2, DurationSeconds: 4, Requests: 6000, StatusCodes: map[string]int{"200": 5998, "502": 2},
 				Latency: map[string]Latency{"all": lat(0.6, 1.2, 3.9, 40)},
 				Values:  map[string]float64{"promoted": 5400, "notPromoted": 0, "errorsAcross": 0, "non200Across": 2, "promotionSeconds": 0.012}, Verdict: Passed,
+				Series: series(0, map[string]int{"200": 1498, "502": 2}, ok(1500), nil, ok(1500), ok(1500)), // a stall in second 2
 				Reason: "NON-STRICT: 2 non-200 responses across the promotion"},
 		}},
 		{Name: "CacheHitRatioUnderLoad", Feature: "caching", Verdict: Passed, Phases: []Phase{
@@ -59,7 +79,8 @@ func fullReport() *Report {
 		}},
 		{Name: "LatencyOverhead", Feature: "latency-overhead", Verdict: Passed, Phases: []Phase{
 			{Name: "direct", RequestedRate: 500, AchievedRate: 500, DurationSeconds: 6, Requests: 3000, StatusCodes: map[string]int{"200": 3000},
-				Latency: map[string]Latency{"all": lat(0.15, 0.25, 0.6, 3)}, Verdict: Passed},
+				Latency: map[string]Latency{"all": lat(0.15, 0.25, 0.6, 3)}, Verdict: Passed,
+				Series: series(0, ok(500), ok(500), nil, nil, ok(500))}, // the gateway's round between
 			{Name: "gateway", RequestedRate: 500, AchievedRate: 500, DurationSeconds: 6, Requests: 3000, StatusCodes: map[string]int{"200": 3000},
 				Latency: map[string]Latency{"all": lat(0.5, 0.7, 1.4, 8)},
 				Values:  map[string]float64{"p50AddedSeconds": 0.00035, "p90AddedSeconds": 0.00045, "p99AddedSeconds": 0.0008}, Verdict: Passed},
@@ -94,6 +115,27 @@ func TestHTMLPlots(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+	// Over time: one plot per phase with a series; a stall breaks the
+	// lines (two polylines per quantile) and draws no bar.
+	if got := strings.Count(out, `class="plot plot-time"`); got != 3 {
+		t.Errorf("%d plots over time, want 3 (the phases with a series)", got)
+	}
+	for _, want := range []string{
+		"ThrottleUnderLoad · 2x: per second", "second 1 · 429: 100 of 200", "second 4 p99: 3.200 ms (200 requests)",
+		"CanaryUnderLoad · after promotion: per second", "second 0 · 502: 2 of 1500",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plots over time lack %q", want)
+		}
+	}
+	after := out[strings.Index(out, "CanaryUnderLoad · after promotion: per second"):]
+	after = after[:strings.Index(after, "</svg>")]
+	if n := strings.Count(after, `<polyline class="ln q50"`); n != 2 {
+		t.Errorf("the after-promotion p50 line has %d runs, want 2 (broken at the stalled second)", n)
+	}
+	if strings.Contains(after, "second 2 ") {
+		t.Error("the stalled second drew a mark")
 	}
 	if strings.Contains(out, "00000000") || strings.Contains(out, "99999999") {
 		t.Error("a number on the page carries float noise")

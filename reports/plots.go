@@ -13,8 +13,8 @@ import (
 // phases' latency quantiles and status codes, and the measurements some
 // scenarios record in Phase.Values (throttling's token-bucket bound,
 // the canary split's acceptance region, the cache's expected hit ratio).
-// The report has no per-second series, so latency and status codes are
-// per phase, not over time.
+// Latency and status codes over time, from each phase's per-second
+// series, are in plots_time.go.
 
 // scenarioPlots returns every plot the scenario's data allows.
 func scenarioPlots(sc Scenario) []template.HTML {

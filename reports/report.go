@@ -110,9 +110,23 @@ type Phase struct {
 	Latency map[string]Latency `json:"latency,omitempty"`
 	// Values are the scenario's own measurements and bounds, e.g.
 	// "accepted", "expectedAccepted", "firstThrottledAfterSeconds".
-	Values  map[string]float64 `json:"values,omitempty"`
-	Verdict Verdict            `json:"verdict"`
-	Reason  string             `json:"reason,omitempty"`
+	Values map[string]float64 `json:"values,omitempty"`
+	// Series is the phase second by second (latency and status codes over
+	// time), for the plots; absent in reports written before it existed.
+	Series  []Second `json:"series,omitempty"`
+	Verdict Verdict  `json:"verdict"`
+	Reason  string   `json:"reason,omitempty"`
+}
+
+// Second is one second of a load phase: the requests sent in it, their
+// status codes, and their latency p50 and p99 in seconds.
+type Second struct {
+	// At is the second's start, in whole seconds from the phase's start.
+	At          int            `json:"at"`
+	Requests    int            `json:"requests"`
+	StatusCodes map[string]int `json:"statusCodes,omitempty"`
+	P50         float64        `json:"p50"`
+	P99         float64        `json:"p99"`
 }
 
 // Latency percentiles in seconds.

@@ -97,7 +97,11 @@ func (p *svgPlot) axis(ticks []float64, label func(float64) string, unit string)
 
 // legend writes swatches with their names under the axis.
 func (p *svgPlot) legend(items []legendItem) {
-	y := plotTopH + plotRowH*float64(p.rows) + plotAxisH + 10
+	legendAt(p, plotTopH+plotRowH*float64(p.rows)+plotAxisH+10, items)
+}
+
+// legendAt writes the legend's swatches on the line at y.
+func legendAt(p *svgPlot, y float64, items []legendItem) {
 	x := 8.0
 	for _, it := range items {
 		p.rect(x, y-8, 12, 10, it.class+" lg", "")
@@ -182,6 +186,7 @@ func decadeTicks(lo, hi float64) []float64 {
 // plotStyle is the CSS of the plots, inlined into the page's <style>.
 const plotStyle = `
 .plots { display: grid; grid-template-columns: 1fr; gap: .6rem; margin: .5rem 0 1rem; max-width: 100%; }
+.plots.over-time { grid-template-columns: repeat(auto-fill, minmax(min(100%, 36rem), 1fr)); }
 svg.plot { display: block; width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; }
 svg.plot text { font: 12px system-ui, sans-serif; fill: #1f2328; } svg.plot text.t { font-weight: 600; font-size: 14px; }
 svg.plot text.a { fill: #59636e; } svg.plot text.u { font-style: italic; }
@@ -190,6 +195,7 @@ svg.plot .band { fill: #dafbe1; stroke: #4ac26b; stroke-dasharray: 3 2; }
 svg.plot .whisker { stroke: #1f2328; stroke-width: 1.5; } svg.plot .val { fill: #0969da; stroke: #fff; }
 svg.plot .ref { stroke: #bf3989; stroke-width: 2.5; } svg.plot .ref-sw { fill: #bf3989; }
 svg.plot .span { stroke: #afb8c1; stroke-width: 2; }
+svg.plot polyline.ln { fill: none; stroke-width: 1.5; } svg.plot polyline.q50 { stroke: #1a7f37; } svg.plot polyline.q99 { stroke: #9a6700; }
 svg.plot .q50 { fill: #1a7f37; } svg.plot .q90 { fill: #0969da; } svg.plot .q99 { fill: #9a6700; } svg.plot .qmax { fill: #cf222e; }
 svg.plot .c2 { fill: #2da44e; } svg.plot .c2b { fill: #7ee2a8; } svg.plot .c3 { fill: #54aeff; } svg.plot .c429 { fill: #d4a72c; }
 svg.plot .c4 { fill: #fb8f44; } svg.plot .c5 { fill: #cf222e; } svg.plot .c0 { fill: #8c959f; }

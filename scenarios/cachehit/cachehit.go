@@ -111,9 +111,11 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 	var all, hits, misses vegeta.Metrics
 	seen := map[string]map[string]bool{} // key URL -> invocation ids
 	transportErrors, other := 0, 0
+	timeline := scenarios.NewTimeline(time.Time{})
 	// The attack is named after its phase, in the raw results too.
 	err = scenarios.Attack(ctx, tr, o.Rate, o.Duration, dist, func(r *vegeta.Result) error {
 		all.Add(r)
+		timeline.Add(r)
 		if enc != nil {
 			if err := enc.Encode(r); err != nil {
 				return err
@@ -155,7 +157,7 @@ func phase(ctx context.Context, o Options, dist string, seed uint64, enc vegeta.
 	maxMisses := float64(distinct)*windows + allowance
 	ph := &reports.Phase{
 		Name: dist, RequestedRate: float64(o.Rate), AchievedRate: all.Rate, DurationSeconds: all.Duration.Seconds(),
-		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed,
+		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed, Series: timeline.Series(),
 		Latency: map[string]reports.Latency{"hit": scenarios.Latency(&hits), "miss": scenarios.Latency(&misses)},
 		Values: map[string]float64{
 			"keys": float64(o.Keys), "distinctKeys": float64(distinct), "hits": float64(hits.Requests), "misses": float64(misses.Requests),

@@ -138,14 +138,17 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		tailFrom = switchBy
 	}
 	var beforeM, afterM vegeta.Metrics
+	beforeT, afterT := scenarios.NewTimeline(time.Time{}), scenarios.NewTimeline(promoteStart)
 	for _, r := range results {
 		before := r.Timestamp.Add(r.Latency).Before(promoteStart)
 		if before {
 			r.Attack = BeforePhase
 			beforeM.Add(r)
+			beforeT.Add(r)
 		} else {
 			r.Attack = AfterPhase
 			afterM.Add(r)
+			afterT.Add(r)
 		}
 		inTail := r.Timestamp.After(tailFrom)
 		if r.Timestamp.After(switchBy) {
@@ -207,7 +210,9 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 		}
 	}
 	before := judgeSplit(o, c, wk, wn, &beforeM)
+	before.Series = beforeT.Series()
 	afterPh := phase(AfterPhase, o.Rate, &afterM)
+	afterPh.Series = afterT.Series()
 	afterPh.Values = map[string]float64{"notPromotedWithinGrace": float64(c.switching), "notPromoted": float64(c.notPromoted), "promoted": float64(c.promotedLate),
 		"errorsAcross": float64(c.errs.across), "non200Across": float64(c.non200.across),
 		"promotionSeconds": promoteDone.Sub(promoteStart).Seconds(), "graceSeconds": o.Grace.Seconds(), "tail": float64(c.tail), "tailBad": float64(c.tailBad)}

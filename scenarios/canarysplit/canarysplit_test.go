@@ -103,6 +103,13 @@ func TestSeamlessPromotionPasses(t *testing.T) {
 			t.Fatalf("phase %q: %d requests, status %v, latency %+v, %.0f/s", ph.Name, ph.Requests, ph.StatusCodes, lat, ph.AchievedRate)
 		}
 		total += ph.Requests
+		inSeries := 0
+		for _, s := range ph.Series {
+			inSeries += s.Requests
+		}
+		if inSeries != int(ph.Requests) {
+			t.Fatalf("phase %q: its per-second series holds %d of its %d requests", ph.Name, inSeries, ph.Requests)
+		}
 	}
 	if total < 380 || total > 401 {
 		t.Fatalf("the phases hold %d requests; the run sent about 400", total)

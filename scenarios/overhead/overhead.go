@@ -51,6 +51,7 @@ type Side struct {
 	Success  float64
 	Codes    map[string]int
 	Latency  reports.Latency
+	Series   []reports.Second // second by second, from the run's start
 }
 
 // Result compares the two sides.
@@ -77,6 +78,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	direct, gw := &vegeta.Metrics{}, &vegeta.Metrics{}
+	// One timeline per side over the whole run: the other side's rounds
+	// show as gaps.
+	directT, gwT := scenarios.NewTimeline(time.Time{}), scenarios.NewTimeline(time.Time{})
 	res := &Result{Valid: true, rounds: o.Rounds}
 	per := o.Duration / time.Duration(o.Rounds)
 	for round := 0; round < o.Rounds; round++ {
@@ -84,11 +88,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			name, url string
 			header    http.Header
 			m         *vegeta.Metrics
-		}{{DirectAttack, o.DirectURL, nil, direct}, {GatewayAttack, o.GatewayURL, o.Header, gw}} {
+			timeline  *scenarios.Timeline
+		}{{DirectAttack, o.DirectURL, nil, direct, directT}, {GatewayAttack, o.GatewayURL, o.Header, gw, gwT}} {
 			// Each round is judged on its own: merged metrics span the
 			// other side's rounds too, so their rate means nothing.
 			var round vegeta.Metrics
-			if err := attack(ctx, side.name, side.url, side.header, o.Rate, per, []*vegeta.Metrics{side.m, &round}, enc); err != nil {
+			if err := attack(ctx, side.name, side.url, side.header, o.Rate, per, []*vegeta.Metrics{side.m, &round}, side.timeline, enc); err != nil {
 				return nil, err
 			}
 			round.Close()
@@ -101,6 +106,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	gw.Close()
 	res.Direct, res.Gateway = side(direct, o.Rate), side(gw, o.Rate)
 	res.Direct.Latency, res.Gateway.Latency = scenarios.Latency(direct), scenarios.Latency(gw)
+	res.Direct.Series, res.Gateway.Series = directT.Series(), gwT.Series()
 	res.roundDuration = per
 	for _, s := range []struct {
 		name string
@@ -113,9 +119,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-func attack(ctx context.Context, name, url string, header http.Header, rate int, d time.Duration, into []*vegeta.Metrics, enc vegeta.Encoder) error {
+func attack(ctx context.Context, name, url string, header http.Header, rate int, d time.Duration, into []*vegeta.Metrics, timeline *scenarios.Timeline, enc vegeta.Encoder) error {
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: url, Header: header})
 	return scenarios.Attack(ctx, tr, rate, d, name, func(r *vegeta.Result) error {
+		timeline.Add(r)
 		for _, m := range into {
 			m.Add(r)
 		}
@@ -175,6 +182,7 @@ func (r *Result) Scenario() *reports.Scenario {
 			DurationSeconds: (time.Duration(r.rounds) * r.roundDuration).Seconds(),
 			Requests:        s.side.Requests, StatusCodes: s.side.Codes,
 			Latency: map[string]reports.Latency{"all": s.side.Latency},
+			Series:  s.side.Series,
 			Verdict: reports.Passed,
 		}
 		if s.name == GatewayAttack {

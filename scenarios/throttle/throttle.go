@@ -83,8 +83,10 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 	var firstThrottled time.Time
 	var start time.Time
 	throttledCount, acceptedCount, other, transportErrors := 0, 0, 0, 0
+	timeline := scenarios.NewTimeline(time.Time{})
 	// AttackWith reports the phase's progress; it stops the attack on ctx.
 	err := scenarios.AttackWith(ctx, atk, tr, rate, o.Duration, name, func(r *vegeta.Result) error {
+		timeline.Add(r)
 		if start.IsZero() || r.Timestamp.Before(start) {
 			start = r.Timestamp
 		}
@@ -120,7 +122,7 @@ func phase(ctx context.Context, o Options, multiple float64, enc vegeta.Encoder)
 	slack := math.Max(2, o.Tolerance*expected)
 	ph := &reports.Phase{
 		Name: name, RequestedRate: float64(rate), AchievedRate: all.Rate, DurationSeconds: span.Seconds(),
-		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed,
+		Requests: all.Requests, StatusCodes: all.StatusCodes, Verdict: reports.Passed, Series: timeline.Series(),
 		Latency: map[string]reports.Latency{"accepted": scenarios.Latency(&accepted), "rejected": scenarios.Latency(&rejected)},
 		Values: map[string]float64{
 			"accepted": float64(acceptedCount), "throttled": float64(throttledCount), "other": float64(other), "transportErrors": float64(transportErrors),

@@ -3,6 +3,7 @@ package throttle_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,6 +49,19 @@ func TestTokenBucketPasses(t *testing.T) {
 	over := sc.Phases[1]
 	if over.Values["throttled"] == 0 || over.Values["firstThrottledAfterSeconds"] <= 0 || over.Latency["rejected"].Count == 0 {
 		t.Fatalf("the 4x phase should record throttling: %+v", over)
+	}
+	// Second by second, each phase holds every request and status code.
+	for _, ph := range sc.Phases {
+		requests, codes := 0, map[string]int{}
+		for _, s := range ph.Series {
+			requests += s.Requests
+			for c, k := range s.StatusCodes {
+				codes[c] += k
+			}
+		}
+		if uint64(requests) != ph.Requests || !maps.Equal(codes, ph.StatusCodes) || len(ph.Series) == 0 {
+			t.Fatalf("phase %s: its series holds %d requests %v in %d seconds; the phase %d %v", ph.Name, requests, codes, len(ph.Series), ph.Requests, ph.StatusCodes)
+		}
 	}
 	dec := vegeta.NewDecoder(&raw)
 	n := 0

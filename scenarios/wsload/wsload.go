@@ -140,8 +140,10 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	answers := &answerLog{}
 	atk := scenarios.NewAttackerVia(func(base http.RoundTripper) http.RoundTripper { return &numbered{base: base, log: answers} })
 	var m vegeta.Metrics
+	timeline := scenarios.NewTimeline(time.Time{})
 	attackErr := scenarios.AttackWith(ctx, atk, targeter, o.Rate, o.Duration, "callbacks", func(r *vegeta.Result) error {
 		m.Add(r)
+		timeline.Add(r)
 		if enc != nil {
 			return enc.Encode(r)
 		}
@@ -180,7 +182,7 @@ wait:
 	lost, dups, unexpected := tally(clients, posted, answers)
 	throttled := m.StatusCodes[strconv.Itoa(http.StatusTooManyRequests)]
 	ph := reports.Phase{Name: "callbacks", RequestedRate: float64(o.Rate), AchievedRate: m.Rate, DurationSeconds: m.Duration.Seconds(),
-		Requests: m.Requests, StatusCodes: m.StatusCodes, Verdict: reports.Passed,
+		Requests: m.Requests, StatusCodes: m.StatusCodes, Verdict: reports.Passed, Series: timeline.Series(),
 		Latency: map[string]reports.Latency{"post": scenarios.Latency(&m), "delivery": stats.latency()},
 		Values: map[string]float64{"connections": float64(len(clients)), "posted": float64(posted), "accepted": float64(accepted),
 			"throttled": float64(throttled), "delivered": float64(stats.count), "lost": float64(lost), "duplicates": float64(dups),
