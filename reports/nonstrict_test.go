@@ -234,3 +234,24 @@ func TestWriteMetricDeltas(t *testing.T) {
 		}
 	}
 }
+
+// The terminal table counts NON-STRICT passes per area and in total, as
+// the Markdown and HTML tables do.
+func TestSummaryNonStrictColumn(t *testing.T) {
+	out := summaryOf(nonStrictReport())
+	rows := map[string][]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			rows[f[0]] = f
+		}
+	}
+	if h := rows["AREA"]; len(h) < 3 || h[2] != "NON-STRICT" {
+		t.Fatalf("header = %q, want NON-STRICT third", h)
+	}
+	if r := rows["headers"]; len(r) < 3 || r[1] != "1" || r[2] != "1" {
+		t.Errorf("headers row = %q, want 1 passed, 1 of them NON-STRICT", r)
+	}
+	if r := rows["TOTAL"]; len(r) < 3 || r[2] != "1" {
+		t.Errorf("TOTAL row = %q, want 1 NON-STRICT", r)
+	}
+}
