@@ -47,7 +47,11 @@ type T struct {
 	gomega.Gomega
 	Ctx    context.Context
 	Target *Target
-	logf   func(format string, args ...any)
+	// Feature is the running check's feature: a helper shared by several
+	// areas uses it to tell the behaviour under test from details that
+	// belong to another feature (an error body belongs to gateway-responses).
+	Feature string
+	logf    func(format string, args ...any)
 	skip   func(reason string)
 	grade  func(reason string)
 	record func(*reports.Scenario)
@@ -215,7 +219,7 @@ func Run(ctx context.Context, c Check, target *Target, logf func(string, ...any)
 	defer cancel()
 	g := gomega.NewGomega(func(message string, _ ...int) { panic(stop{&Failure{Message: message}}) })
 	var graded []string
-	t := &T{Gomega: g, Ctx: ctx, Target: target, logf: logf,
+	t := &T{Gomega: g, Ctx: ctx, Target: target, Feature: c.Feature, logf: logf,
 		skip: func(reason string) {
 			if r, ok := strings.CutPrefix(reason, InvalidPrefix); ok {
 				panic(stop{fmt.Errorf("%w: %s", ErrInvalid, r)})

@@ -126,8 +126,9 @@ func runInGinkgo(ctx context.Context, c Check) {
 	defer cancel()
 	t := &T{
 		Gomega: gomega.NewGomega(ginkgo.Fail),
-		Ctx:    ctx,
-		Target: target,
+		Ctx:     ctx,
+		Target:  target,
+		Feature: c.Feature,
 		logf:   func(format string, args ...any) { ginkgo.By(fmt.Sprintf(format, args...)) },
 		skip:   func(reason string) { ginkgo.Skip(reason) },
 		grade:  func(reason string) { ginkgo.AddReportEntry(GradeEntry, reason, ginkgo.ReportEntryVisibilityNever) },

@@ -474,6 +474,14 @@ func (p Profile) WithFeatureConfig(feature string, cfg any) Profile {
 	return p
 }
 
+// WithoutFeature returns a copy of p that does not claim feature.
+func (p Profile) WithoutFeature(feature string) Profile {
+	configs := maps.Clone(p.configs)
+	delete(configs, feature)
+	p.configs = configs
+	return p
+}
+
 // Route returns the resource path for a fixture role.
 func (p *Profile) Route(role string) (string, bool) {
 	r, ok := p.Routes[role]

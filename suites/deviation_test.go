@@ -285,33 +285,43 @@ func TestChecksFailAgainstDeviations(t *testing.T) {
 			if !d.serial {
 				t.Parallel()
 			}
-			// A fresh reference gateway per deviation: quotas, buckets and
-			// management state are never shared between parallel deviations.
-			ref := gatewayWith(t, nil, gateway.Options{})
-			var h http.Handler = ref
-			if d.handler != nil {
-				h = d.handler(t, ref)
-			}
-			tg := targetFor(t, h, ref)
-			if d.websocket != nil {
-				main, noDefault := d.websocket(t)
-				if main != nil {
-					tg.Profile.Target.WebSocketURL = serveWS(t, main)
-				}
-				if noDefault != nil {
-					tg.Profile.Target.WebSocketNoDefaultURL = serveWS(t, noDefault)
-				}
-			}
-			for _, name := range d.fails {
-				err := run(t, name, tg)
-				var f *conformance.Failure
-				if !errors.As(err, &f) {
-					t.Errorf("%s should fail against a gateway where %s, got %v", name, d.name, err)
-					continue
-				}
-				t.Logf("%s failed as it should: %.200s", name, f.Message)
-			}
+			checkDeviation(t, d, d.fails, nil)
 		})
+	}
+}
+
+// checkDeviation serves deviation d and wants each check in fails to fail
+// against it, under the shared profile edited by edit when it is not nil.
+func checkDeviation(t *testing.T, d deviation, fails []string, edit func(profile.Profile) profile.Profile) {
+	// A fresh reference gateway per deviation: quotas, buckets and
+	// management state are never shared between parallel deviations.
+	ref := gatewayWith(t, nil, gateway.Options{})
+	var h http.Handler = ref
+	if d.handler != nil {
+		h = d.handler(t, ref)
+	}
+	tg := targetFor(t, h, ref)
+	if edit != nil {
+		p := edit(*tg.Profile)
+		tg.Profile = &p
+	}
+	if d.websocket != nil {
+		main, noDefault := d.websocket(t)
+		if main != nil {
+			tg.Profile.Target.WebSocketURL = serveWS(t, main)
+		}
+		if noDefault != nil {
+			tg.Profile.Target.WebSocketNoDefaultURL = serveWS(t, noDefault)
+		}
+	}
+	for _, name := range fails {
+		err := run(t, name, tg)
+		var f *conformance.Failure
+		if !errors.As(err, &f) {
+			t.Errorf("%s should fail against a gateway where %s, got %v", name, d.name, err)
+			continue
+		}
+		t.Logf("%s failed as it should: %.200s", name, f.Message)
 	}
 }
 

@@ -83,8 +83,8 @@ var _ = conformance.Register(conformance.Area{
 					`[{"a": 1, "b": "two"}]`, // an item's property has the wrong type
 					`{"a": 1, "b": 2}`,       // an object where the model wants an array
 				} {
-					// errorStatus names the response, and so the body sent.
-					errorStatus(t, postJSON(t, url, body, nil), http.StatusBadRequest, "Invalid request body")
+					// expectGatewayError names the response, and so the body sent.
+					expectGatewayError(t, postJSON(t, url, body, nil), http.StatusBadRequest, "Invalid request body", "")
 				}
 			},
 		},

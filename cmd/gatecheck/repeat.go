@@ -28,6 +28,9 @@ type repeatOpts struct {
 	prof   *string
 	filter *string
 	out    *string
+	// baselineFirst compares every later run with the first (--baseline
+	// run-1/report.json): how often an unchanged gateway is flagged.
+	baselineFirst *bool
 }
 
 // repeatFlags builds the repeat flags; the command and the usage
@@ -39,6 +42,8 @@ func repeatFlags() (*flag.FlagSet, *repeatOpts) {
 	o.prof = fs.String("profile", "", "target profile; default: the embedded reference gateway")
 	o.filter = fs.String("label-filter", "", "run only matching specs")
 	o.out = fs.String("out", "gatecheck-report/repeat", "directory for each run's reports (run-1, run-2, …; only failed runs are kept)")
+	o.baselineFirst = fs.Bool("baseline-first", false, "keep run 1 as the baseline and run every later run with --baseline run-1/report.json: "+
+		"counts how often an unchanged gateway is flagged as a latency regression")
 	return fs, o
 }
 
@@ -75,6 +80,10 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 		if *filter != "" {
 			runArgs = append(runArgs, "--label-filter", *filter)
 		}
+		baselineRun := *o.baselineFirst && i == 1
+		if *o.baselineFirst && i > 1 {
+			runArgs = append(runArgs, "--baseline", filepath.Join(*out, "run-1", "report.json"))
+		}
 		_ = os.RemoveAll(dir) // a report left from an earlier repeat must not be read as this run's
 		cmd := exec.CommandContext(ctx, self, runArgs...)
 		var errOut bytes.Buffer
@@ -90,11 +99,19 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 			return runner.ExitConfig
 		}
 		if err == nil {
+			if baselineRun {
+				fmt.Fprintf(stdout, "run %d/%d: passed; kept in %s as the baseline of the later runs\n", i, *n, dir)
+				continue
+			}
 			_ = os.RemoveAll(dir)
 			fmt.Fprintf(stdout, "run %d/%d: passed\n", i, *n)
 			continue
 		}
 		failedRuns++
+		if baselineRun {
+			fmt.Fprintf(stdout, "run 1/%d: exit %d; with no baseline the later runs cannot be compared (reports kept in %s)\n", *n, exit.ExitCode(), dir)
+			return runner.ExitFailed
+		}
 		line := fmt.Sprintf("run %d/%d: exit %d", i, *n, exit.ExitCode())
 		rep, rerr := reports.ReadJSON(filepath.Join(dir, "report.json"))
 		if rerr != nil {
@@ -113,6 +130,12 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 				reason, _, _ := strings.Cut(s.Reason, "\n")
 				line += "\n  " + key + ": " + reason
 			}
+			if rep.Baseline != nil {
+				for _, reg := range rep.Baseline.Regressions {
+					specFailures["baseline regression: "+regressedMetric(reg)]++
+					line += "\n  regressed against run 1: " + reg
+				}
+			}
 		}
 		fmt.Fprintf(stdout, "%s; reports kept in %s\n", line, dir)
 	}
@@ -124,6 +147,13 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitFailed
 	}
 	return 0
+}
+
+// regressedMetric is the metric a regression line names (the text before
+// its first ": "), for counting the same metric across runs.
+func regressedMetric(line string) string {
+	metric, _, _ := strings.Cut(line, ": ")
+	return metric
 }
 
 // lastLine is the last non-empty line of s (a child's final error).
