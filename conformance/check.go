@@ -52,9 +52,9 @@ type T struct {
 	// belong to another feature (an error body belongs to gateway-responses).
 	Feature string
 	logf    func(format string, args ...any)
-	skip   func(reason string)
-	grade  func(reason string)
-	record func(*reports.Scenario)
+	skip    func(reason string)
+	grade   func(reason string)
+	record  func(*reports.Scenario)
 }
 
 // RecordScenario attaches a load scenario's measurements to the report.

@@ -125,13 +125,13 @@ func runInGinkgo(ctx context.Context, c Check) {
 	ctx, cancel := context.WithTimeout(ctx, target.Profile.Waits.Spec)
 	defer cancel()
 	t := &T{
-		Gomega: gomega.NewGomega(ginkgo.Fail),
+		Gomega:  gomega.NewGomega(ginkgo.Fail),
 		Ctx:     ctx,
 		Target:  target,
 		Feature: c.Feature,
-		logf:   func(format string, args ...any) { ginkgo.By(fmt.Sprintf(format, args...)) },
-		skip:   func(reason string) { ginkgo.Skip(reason) },
-		grade:  func(reason string) { ginkgo.AddReportEntry(GradeEntry, reason, ginkgo.ReportEntryVisibilityNever) },
+		logf:    func(format string, args ...any) { ginkgo.By(fmt.Sprintf(format, args...)) },
+		skip:    func(reason string) { ginkgo.Skip(reason) },
+		grade:   func(reason string) { ginkgo.AddReportEntry(GradeEntry, reason, ginkgo.ReportEntryVisibilityNever) },
 		record: func(sc *reports.Scenario) {
 			b, err := json.Marshal(sc)
 			if err != nil {
