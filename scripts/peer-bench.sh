@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side with a peer gateway: the fixture backend, the reference
-# gateway and nginx (fixtures/peers/nginx.conf) run on loopback, and
+# gateway and nginx (fixtures/peers/nginx/bench.conf) run on loopback, and
 # `gatecheck bench peers` measures the latency each adds over calling the
 # fixture directly, at the same rate, then prints them as ratios.
 # Needs nginx (Debian: apt-get install -y nginx-light); without it the
@@ -25,7 +25,7 @@ trap cleanup EXIT
 "$bin" fixture --listen "127.0.0.1:$fixture_port" 2>"$work/fixture.log" & pids+=($!)
 "$bin" serve --listen "127.0.0.1:$gateway_port" --management-listen "" --websocket-listen "" --access-log=false \
   --stage-var "backend=127.0.0.1:$fixture_port" 2>"$work/gateway.log" & pids+=($!)
-sed -e "s#__FIXTURE__#127.0.0.1:$fixture_port#" -e "s#__PORT__#$nginx_port#" -e "s#__DIR__#$work#g" fixtures/peers/nginx.conf > "$work/nginx.conf"
+sed -e "s#__FIXTURE__#127.0.0.1:$fixture_port#" -e "s#__PORT__#$nginx_port#" -e "s#__DIR__#$work#g" fixtures/peers/nginx/bench.conf > "$work/nginx.conf"
 "$nginx_bin" -c "$work/nginx.conf" -e "$work/error.log" & pids+=($!)
 
 # Wait (bounded) until all three answer.

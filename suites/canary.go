@@ -40,11 +40,20 @@ type CanaryConfig struct {
 	Delta        float64       `yaml:"delta"`
 	LoadRate     int           `yaml:"loadRate"`
 	LoadDuration time.Duration `yaml:"loadDuration"`
+	// Static: the split is fixed in the gateway's own configuration at
+	// Percent, with no control plane to move it (nginx split_clients,
+	// HAProxy server weights). CanarySplit and CanaryNoStickiness judge it
+	// as it is; the checks that move or promote a split need the
+	// management API and are skipped.
+	Static bool `yaml:"static"`
 }
 
 func (c *CanaryConfig) Validate() []string {
 	var p []string
-	if c.Stage == "" || c.PromoteStage == "" || c.Stage == c.PromoteStage {
+	switch {
+	case c.Static && c.Stage == "":
+		p = append(p, "stage is the stage whose requests are split")
+	case !c.Static && (c.Stage == "" || c.PromoteStage == "" || c.Stage == c.PromoteStage):
 		p = append(p, "stage and promoteStage are two different stages with a canary")
 	}
 	if c.BaseVersion == "" || c.CanaryVersion == "" || c.BaseVersion == c.CanaryVersion || c.CanaryOnly == "" {
@@ -79,6 +88,21 @@ func init() {
 func canaryConfig(t *conformance.T) *CanaryConfig {
 	c, _ := profile.Config[*CanaryConfig](t.Target.Profile, FeatureCanary)
 	return c
+}
+
+// splitAt is the share a split check judges: percent, set through the
+// management API, or, for a static split, the profile's own percent as
+// the gateway is configured (no management needed).
+func splitAt(t *conformance.T, cfg *CanaryConfig, percent float64) (judged float64, restore func()) {
+	if cfg.Static {
+		return cfg.Percent, func() {}
+	}
+	if !t.Target.Profile.Target.HasManagement() {
+		t.Skipf("needs control actions through the API Gateway management API to set percentTraffic; set target.credentials (and target.managementURL for an emulator), or canary.static for a split fixed in the gateway's configuration")
+	}
+	restore = restoreLater(t, cfg.Stage, replace("/canarySettings/percentTraffic", "0"))
+	setPercent(t, cfg.Stage, percent)
+	return percent, restore
 }
 
 // updateStage sends an UpdateStage patch.
@@ -382,15 +406,15 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "CanarySplit", Feature: FeatureCanary, Section: "§6",
-			Description: "An intermediate percentTraffic sends that share of requests to the canary: exact binomial test, false-failure probability ≤ alpha (1e-6), sample size planned for power ≥ 0.99 against ±5 points",
-			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Description: "An intermediate percentTraffic (a static split: its configured percent) sends that share of requests to the canary: exact binomial test, false-failure probability ≤ alpha (1e-6), sample size planned for power ≥ 0.99 against ±5 points",
+			Needs:       []string{conformance.NeedRoute("mock")},
 			Test: func(t *conformance.T) {
 				cfg := canaryConfig(t)
 				p0 := cfg.Percent / 100
 				n := stats.SampleSize(p0, cfg.Delta, cfg.Alpha, cfg.Power)
 				lo, hi := stats.Acceptance(n, p0, cfg.Alpha)
-				defer restoreLater(t, cfg.Stage, replace("/canarySettings/percentTraffic", "0"))()
-				setPercent(t, cfg.Stage, cfg.Percent)
+				_, restore := splitAt(t, cfg, cfg.Percent)
+				defer restore()
 				k := count(sample(t, cfg.Stage, n, t.Target.HTTP))
 				wlo, whi := stats.Wilson(k, n, stats.ZForAlpha(cfg.Alpha))
 				t.Logf("%d of %d canary requests (%.2f%%, Wilson %.2f–%.2f%%); accepted region [%d, %d] for %g%%", k, n, 100*float64(k)/float64(n), 100*wlo, 100*whi, lo, hi, cfg.Percent)
@@ -400,12 +424,12 @@ var _ = conformance.Register(conformance.Area{
 		},
 		{
 			Name: "CanaryNoStickiness", Feature: FeatureCanary, Section: "§6",
-			Description: "Requests are routed independently: at 50 %, consecutive requests from one client on one connection are neither sticky nor alternating (both kinds occur; runs test, false-failure probability ≤ alpha)",
-			Needs:       []string{conformance.NeedRoute("mock"), conformance.NeedManagement},
+			Description: "Requests are routed independently: at 50 % (a static split: its configured percent), consecutive requests from one client on one connection are neither sticky nor alternating (both kinds occur; runs test, false-failure probability ≤ alpha)",
+			Needs:       []string{conformance.NeedRoute("mock")},
 			Test: func(t *conformance.T) {
 				cfg := canaryConfig(t)
-				defer restoreLater(t, cfg.Stage, replace("/canarySettings/percentTraffic", "0"))()
-				setPercent(t, cfg.Stage, 50)
+				_, restore := splitAt(t, cfg, 50)
+				defer restore()
 				oneConn := conformance.NewClient(&http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, Proxy: nil}, t.Target.Profile.Waits.Request)
 				defer oneConn.CloseIdleConnections()
 				seq := sample(t, cfg.Stage, 400, oneConn)

@@ -64,6 +64,8 @@ func commands() []command {
 			summary: "List the specs (name, area, feature, section, labels), then the areas, features (with descriptions) and labels a profile can claim and a --label-filter can select."},
 		{name: "compare", args: "BASE.json OTHER.json", run: noLogger(cmdCompare),
 			summary: "List the specs whose verdicts or grades differ between two reports (e.g. the reference gateway and yours), then each scenario latency of both runs with its ratio and significance."},
+		{name: "matrix", args: "[NAME=]DIR…", flags: flagsOf(matrixFlags), run: noLogger(cmdMatrix),
+			summary: "Put gateways side by side: with no DIR, run the reference gateway and each shipped peer (nginx, HAProxy, Caddy) on loopback; with DIRs, use those runs (`run --out DIR`). Writes matrix.json, matrix.md and matrix.html."},
 		{name: "profiles validate", args: "FILE…", run: noLogger(cmdProfilesValidate),
 			summary: "Check target profiles without running anything."},
 		{name: "version", run: noLogger(cmdVersion), summary: "Print gatecheck's version."},

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/gatecheck/gatecheck/matrix"
+	"github.com/gatecheck/gatecheck/runner"
+)
+
+// matrixOpts holds the values of the matrix flags.
+type matrixOpts struct {
+	out, peers, root *string
+	reference        *bool
+	check, pin       *bool
+}
+
+// matrixFlags builds the matrix flags; the command and the usage (gatecheck
+// help) both use it, so the usage cannot drift.
+func matrixFlags() (*flag.FlagSet, *matrixOpts) {
+	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
+	names := make([]string, len(matrix.Peers))
+	for i, p := range matrix.Peers {
+		names[i] = p.Name
+	}
+	return fs, &matrixOpts{
+		out:       fs.String("out", "gatecheck-report/matrix", "directory for matrix.json, matrix.md, matrix.html and (when running) each gateway's run"),
+		peers:     fs.String("peers", strings.Join(names, ","), "the shipped peers to run (fixtures/peers/<name>/), comma-separated; empty: none"),
+		reference: fs.Bool("reference", true, "include the embedded reference gateway's column"),
+		root:      fs.String("root", ".", "the gatecheck source tree (its fixtures/peers/ holds the peers' configs, profiles and pinned expectations)"),
+		check:     fs.Bool("check-expected", false, "compare each peer's column with its pinned expectations (fixtures/peers/<name>/expected.json); exit 1 when one differs"),
+		pin:       fs.Bool("pin", false, "write each peer's column as its pinned expectations"),
+	}
+}
+
+// cmdMatrix builds the gateway matrix: with DIRs, from existing runs
+// (`gatecheck run --out DIR`, as NAME=DIR to name a column); without,
+// by running the reference gateway and each shipped peer on loopback.
+func cmdMatrix(args []string, stdout, stderr io.Writer) int {
+	fs, o := matrixFlags()
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		c, _ := findCommand("matrix")
+		fmt.Fprint(stderr, commandUsage(c))
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return runner.ExitConfig
+	}
+	var peers []matrix.Peer
+	var unknown []string
+	for _, name := range strings.Split(*o.peers, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		p, ok := matrix.PeerNamed(name)
+		if !ok {
+			unknown = append(unknown, name)
+			continue
+		}
+		peers = append(peers, p)
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(stderr, "gatecheck matrix: --peers: no shipped peer named %s (fixtures/peers/ has %s)\n", strings.Join(unknown, ", "), peerNames())
+		return runner.ExitConfig
+	}
+	var m *matrix.Matrix
+	if fs.NArg() > 0 {
+		runs, err := matrix.ReadRuns(fs.Args())
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck %v\n", err)
+			return runner.ExitConfig
+		}
+		m = matrix.Build(runs)
+	} else {
+		self, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck matrix: %v\n", err)
+			return runner.ExitConfig
+		}
+		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer cancel()
+		m, err = matrix.RunAll(ctx, matrix.Options{Root: *o.root, Self: self, Out: *o.out, Reference: *o.reference, Peers: peers, Progress: stdout})
+		if err != nil {
+			fmt.Fprintf(stderr, "gatecheck %v\n", err)
+			return runner.ExitConfig
+		}
+	}
+	if err := matrix.Write(*o.out, m); err != nil {
+		fmt.Fprintf(stderr, "gatecheck matrix: writing the views: %v\n", err)
+		return runner.ExitConfig
+	}
+	fmt.Fprintf(stdout, "matrix: %s/{matrix.json,matrix.md,matrix.html}\n", *o.out)
+	code := 0
+	for _, p := range peers {
+		got, err := matrix.ExpectedOf(m, p.Name)
+		if err != nil {
+			continue // not a column of this matrix
+		}
+		path := p.ExpectedPath(*o.root)
+		switch {
+		case *o.pin:
+			if err := matrix.WriteExpected(path, got); err != nil {
+				fmt.Fprintf(stderr, "gatecheck matrix: %v\n", err)
+				return runner.ExitConfig
+			}
+			fmt.Fprintf(stdout, "pinned %s\n", filepath.Clean(path))
+		case *o.check:
+			want, err := matrix.ReadExpected(path)
+			if err != nil {
+				fmt.Fprintf(stderr, "gatecheck matrix: %v (pin a peer's outcomes with --pin)\n", err)
+				return runner.ExitConfig
+			}
+			if d := matrix.DiffText(matrix.Diff(m, p.Name, want)); d != "" {
+				fmt.Fprintf(stdout, "%s: %s\n", p.Name, d)
+				code = runner.ExitFailed
+			} else {
+				fmt.Fprintf(stdout, "%s: every outcome as pinned in %s\n", p.Name, filepath.Clean(path))
+			}
+		}
+	}
+	return code
+}
+
+func peerNames() string {
+	names := make([]string, len(matrix.Peers))
+	for i, p := range matrix.Peers {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,96 @@
+package matrix
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Expected is a peer's pinned expectations: the outcome of every spec
+// against the shipped config and profile. A change is either a harness
+// regression or a config that stopped working; either way a person looks.
+type Expected struct {
+	Gateway string             `json:"gateway"`
+	Specs   map[string]Outcome `json:"specs"`
+}
+
+// ExpectedOf is column name's outcomes in m.
+func ExpectedOf(m *Matrix, name string) (*Expected, error) {
+	j := slices.IndexFunc(m.Gateways, func(g Gateway) bool { return g.Name == name })
+	if j < 0 {
+		return nil, fmt.Errorf("matrix: no column %q", name)
+	}
+	e := &Expected{Gateway: name, Specs: map[string]Outcome{}}
+	for _, row := range m.Rows {
+		if c := row.Cells[j]; c.Outcome != Absent {
+			e.Specs[row.Name] = c.Outcome
+		}
+	}
+	return e, nil
+}
+
+// ReadExpected reads a peer's expected.json.
+func ReadExpected(path string) (*Expected, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var e Expected
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &e, nil
+}
+
+// WriteExpected writes e as indented JSON, specs sorted by name.
+func WriteExpected(path string, e *Expected) error {
+	b, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Diff lists every spec whose outcome in column name of m differs from
+// want, with the run's reason, sorted by spec name.
+func Diff(m *Matrix, name string, want *Expected) []string {
+	j := slices.IndexFunc(m.Gateways, func(g Gateway) bool { return g.Name == name })
+	if j < 0 {
+		return []string{fmt.Sprintf("%s: no such column in the matrix", name)}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, row := range m.Rows {
+		c := row.Cells[j]
+		seen[row.Name] = true
+		w, ok := want.Specs[row.Name]
+		switch {
+		case !ok && c.Outcome == Absent:
+		case !ok:
+			out = append(out, fmt.Sprintf("%s %s: %s, not pinned (a new spec? pin it: make matrix-pin)", name, row.Name, c.Outcome))
+		case w != c.Outcome:
+			line := fmt.Sprintf("%s %s: expected %s, got %s", name, row.Name, w, c.Outcome)
+			if r := firstLine(c.Reason); r != "" {
+				line += ": " + r
+			}
+			out = append(out, line)
+		}
+	}
+	for spec, w := range want.Specs {
+		if !seen[spec] {
+			out = append(out, fmt.Sprintf("%s %s: expected %s, but no run has the spec (renamed or removed? pin again: make matrix-pin)", name, spec, w))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// DiffText is Diff's lines as one message, or "".
+func DiffText(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	return "outcomes differ from the pinned expectations:\n  " + strings.Join(lines, "\n  ")
+}
