@@ -1,14 +1,14 @@
 # gatecheck — the two commands a user needs:
 #   make conformance   build gatecheck and run every spec against the embedded reference gateway
-#   make test          vet, format check, unit tests (race detector), the embedded run, the two-shell run
-#                      and a short hostile-input run
+#   make test          vet, format check, unit tests (race detector), the embedded run, the two-shell run,
+#                      a short hostile-input run and the peer gateways against their pinned outcomes
 GO      ?= go
 BIN     := bin/gatecheck
 OUT     ?= gatecheck-report
 N       ?= 20
 FUZZTIME ?= 60s
 
-.PHONY: all build conformance test unit vet fmt-check two-shells hostile hostile-short repeat bench peers fuzz clean
+.PHONY: all build conformance test unit vet fmt-check two-shells hostile hostile-short repeat bench peers fuzz clean matrix matrix-check matrix-pin
 
 all: build
 
@@ -18,7 +18,7 @@ build:
 conformance: build
 	./$(BIN) run --out $(OUT)
 
-test: vet fmt-check unit conformance two-shells hostile-short
+test: vet fmt-check unit conformance two-shells hostile-short matrix-check
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -32,6 +32,22 @@ fmt-check:
 
 two-shells: build
 	scripts/two-shells.sh $(BIN)
+
+# The conformance matrix: the reference gateway and the peer gateways
+# (nginx, HAProxy, Caddy; fixtures/peers/) side by side on loopback, written
+# to $(OUT)/matrix/{matrix.json,matrix.md,matrix.html}.
+matrix: build
+	./$(BIN) matrix --out $(OUT)/matrix
+
+# Each peer's outcomes against its pinned expectations (fixtures/peers/<name>/expected.json):
+# a change is a harness regression or a config that stopped working. A peer that is not
+# installed is left out, unless GATECHECK_REQUIRE_PEERS is set (CI).
+matrix-check: build
+	./$(BIN) matrix --reference=false --check-expected $(if $(GATECHECK_REQUIRE_PEERS),,--skip-missing) --out $(OUT)/matrix-check
+
+# Pin the peers' current outcomes (after a deliberate change; review the diff).
+matrix-pin: build
+	./$(BIN) matrix --reference=false --pin --out $(OUT)/matrix-pin
 
 # Hostile input: malformed and odd requests to the reference gateway and the
 # fixture, run as child processes; checks every answer, their logs, their

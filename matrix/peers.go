@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatecheck/gatecheck/profile"
+	_ "github.com/gatecheck/gatecheck/suites" // registers the features the peers' profiles claim
 )
 
 // The matrix's loopback topology. The fixture and a reference gateway run

@@ -22,7 +22,10 @@ type Options struct {
 	Out       string // DIR: one run directory per column, and the matrix's views
 	Reference bool   // include the embedded reference gateway's column
 	Peers     []Peer
-	Progress  io.Writer
+	// SkipMissing leaves out a peer that is not installed, saying so on
+	// Progress, instead of failing the run.
+	SkipMissing bool
+	Progress    io.Writer
 }
 
 // startTimeout bounds the wait for a child to listen.
@@ -35,14 +38,21 @@ const startTimeout = 20 * time.Second
 // not an error; a peer that is not installed or does not start is.
 func RunAll(ctx context.Context, o Options) (*Matrix, error) {
 	var missing []string
+	var installed []Peer
 	for _, p := range o.Peers {
 		if _, err := p.Binary(); err != nil {
 			missing = append(missing, err.Error())
+			continue
 		}
+		installed = append(installed, p)
 	}
-	if len(missing) > 0 {
+	switch {
+	case len(missing) > 0 && !o.SkipMissing:
 		return nil, fmt.Errorf("matrix: %s", strings.Join(missing, "; "))
+	case len(missing) > 0 && o.Progress != nil:
+		fmt.Fprintf(o.Progress, "left out: %s\n", strings.Join(missing, "; "))
 	}
+	o.Peers = installed
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ type matrixOpts struct {
 	out, peers, root *string
 	reference        *bool
 	check, pin       *bool
+	skipMissing      *bool
 }
 
 // matrixFlags builds the matrix flags; the command and the usage (gatecheck
@@ -32,12 +33,13 @@ func matrixFlags() (*flag.FlagSet, *matrixOpts) {
 		names[i] = p.Name
 	}
 	return fs, &matrixOpts{
-		out:       fs.String("out", "gatecheck-report/matrix", "directory for matrix.json, matrix.md, matrix.html and (when running) each gateway's run"),
-		peers:     fs.String("peers", strings.Join(names, ","), "the shipped peers to run (fixtures/peers/<name>/), comma-separated; empty: none"),
-		reference: fs.Bool("reference", true, "include the embedded reference gateway's column"),
-		root:      fs.String("root", ".", "the gatecheck source tree (its fixtures/peers/ holds the peers' configs, profiles and pinned expectations)"),
-		check:     fs.Bool("check-expected", false, "compare each peer's column with its pinned expectations (fixtures/peers/<name>/expected.json); exit 1 when one differs"),
-		pin:       fs.Bool("pin", false, "write each peer's column as its pinned expectations"),
+		out:         fs.String("out", "gatecheck-report/matrix", "directory for matrix.json, matrix.md, matrix.html and (when running) each gateway's run"),
+		peers:       fs.String("peers", strings.Join(names, ","), "the shipped peers to run (fixtures/peers/<name>/), comma-separated; empty: none"),
+		reference:   fs.Bool("reference", true, "include the embedded reference gateway's column"),
+		root:        fs.String("root", ".", "the gatecheck source tree (its fixtures/peers/ holds the peers' configs, profiles and pinned expectations)"),
+		check:       fs.Bool("check-expected", false, "compare each peer's column with its pinned expectations (fixtures/peers/<name>/expected.json); exit 1 when one differs"),
+		pin:         fs.Bool("pin", false, "write each peer's column as its pinned expectations"),
+		skipMissing: fs.Bool("skip-missing", false, "leave out a peer that is not installed (saying so) instead of failing"),
 	}
 }
 
@@ -51,11 +53,19 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		c, _ := findCommand("matrix")
 		fmt.Fprint(stderr, commandUsage(c))
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	// Flags may come before or after the DIRs.
+	var dirs []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return runner.ExitConfig
 		}
-		return runner.ExitConfig
+		if fs.NArg() == 0 {
+			break
+		}
+		dirs, rest = append(dirs, fs.Arg(0)), fs.Args()[1:]
 	}
 	var peers []matrix.Peer
 	var unknown []string
@@ -75,8 +85,8 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitConfig
 	}
 	var m *matrix.Matrix
-	if fs.NArg() > 0 {
-		runs, err := matrix.ReadRuns(fs.Args())
+	if len(dirs) > 0 {
+		runs, err := matrix.ReadRuns(dirs)
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecheck %v\n", err)
 			return runner.ExitConfig
@@ -90,7 +100,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		}
 		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer cancel()
-		m, err = matrix.RunAll(ctx, matrix.Options{Root: *o.root, Self: self, Out: *o.out, Reference: *o.reference, Peers: peers, Progress: stdout})
+		m, err = matrix.RunAll(ctx, matrix.Options{Root: *o.root, Self: self, Out: *o.out, Reference: *o.reference, Peers: peers, SkipMissing: *o.skipMissing, Progress: stdout})
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecheck %v\n", err)
 			return runner.ExitConfig
@@ -110,7 +120,8 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		path := p.ExpectedPath(*o.root)
 		switch {
 		case *o.pin:
-			if err := matrix.WriteExpected(path, got); err != nil {
+			old, _ := matrix.ReadExpected(path) // none yet: nothing to keep
+			if err := matrix.WriteExpected(path, matrix.Repin(old, got)); err != nil {
 				fmt.Fprintf(stderr, "gatecheck matrix: %v\n", err)
 				return runner.ExitConfig
 			}
