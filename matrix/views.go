@@ -12,6 +12,21 @@ import (
 // outcomeOrder is how outcomes are listed in counts and legends.
 var outcomeOrder = []Outcome{OK, NonStrict, Failed, Invalid, ConfigError, Unsupported, Skipped, Absent}
 
+// shownOutcomes are the outcomes some gateway has, in outcomeOrder: the
+// columns of the gateways' table.
+func (m *Matrix) shownOutcomes() []Outcome {
+	var out []Outcome
+	for _, o := range outcomeOrder {
+		for _, g := range m.Gateways {
+			if g.Counts[o] > 0 {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // footnoted reports whether a cell's reason is worth a footnote: the
 // outcomes whose reason says what the gateway did differently.
 func footnoted(c Cell) bool {
@@ -97,15 +112,20 @@ var mdIcon = map[Outcome]string{OK: "✅", NonStrict: "🔷", Failed: "❌", Inv
 func Markdown(m *Matrix) []byte {
 	var b bytes.Buffer
 	b.WriteString("# gatecheck: gateways compared\n\n")
-	b.WriteString("| Gateway | Profile | Target | Run | " + strings.Join(outcomeNames(), " | ") + " |\n")
-	b.WriteString("| --- | --- | --- | --- |" + strings.Repeat(" ---: |", len(outcomeOrder)) + "\n")
+	shown := m.shownOutcomes()
+	names := make([]string, len(shown))
+	for i, o := range shown {
+		names[i] = string(o)
+	}
+	b.WriteString("| Gateway | Profile | Target | Run | " + strings.Join(names, " | ") + " |\n")
+	b.WriteString("| --- | --- | --- | --- |" + strings.Repeat(" ---: |", len(shown)) + "\n")
 	for _, g := range m.Gateways {
 		started := ""
 		if !g.StartedAt.IsZero() {
 			started = g.StartedAt.UTC().Format("2006-01-02 15:04 UTC")
 		}
 		fmt.Fprintf(&b, "| **%s** | `%s` | %s | %s |", mdCell(g.Name), mdCell(g.Profile), mdCell(g.Target), started)
-		for _, o := range outcomeOrder {
+		for _, o := range shown {
 			fmt.Fprintf(&b, " %d |", g.Counts[o])
 		}
 		b.WriteString("\n")
@@ -154,14 +174,6 @@ func Markdown(m *Matrix) []byte {
 	return b.Bytes()
 }
 
-func outcomeNames() []string {
-	out := make([]string, len(outcomeOrder))
-	for i, o := range outcomeOrder {
-		out[i] = string(o)
-	}
-	return out
-}
-
 func legendText() string {
 	parts := make([]string, len(outcomeOrder))
 	for i, o := range outcomeOrder {
@@ -205,7 +217,7 @@ func HTML(m *Matrix) ([]byte, error) {
 		rows = append(rows, hr)
 	}
 	var b bytes.Buffer
-	err := page.Execute(&b, map[string]any{"M": m, "Rows": rows, "Notes": notes, "Features": m.Features(), "Outcomes": outcomeOrder})
+	err := page.Execute(&b, map[string]any{"M": m, "Rows": rows, "Notes": notes, "Features": m.Features(), "Outcomes": m.shownOutcomes()})
 	return b.Bytes(), err
 }
 
@@ -228,6 +240,7 @@ table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid #d0d7de; padding: .2rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.area th { background: #eaeef2; text-align: left; font-size: 1.02rem; }
+td.run { white-space: nowrap; }
 td.cell { text-align: center; font-weight: 600; font-size: 12px; white-space: nowrap; }
 td.cell sup a { color: inherit; }
 .o-ok { background: #2da44e; color: #fff; } .o-non-strict { background: #54aeff; color: #0b2540; }
@@ -243,7 +256,7 @@ ol.notes li { margin: .25rem 0; } ol.notes pre { white-space: pre-wrap; overflow
 <p class="meta">For each behaviour of Amazon API Gateway that gatecheck checks, what each gateway did: OK (as AWS), NON-STRICT (the behaviour, with an outcome its profile declares, such as its own error page), FAILED, or UNSUPPORTED (its profile does not claim the feature, with the reason). Hover over a cell for its reason.</p>
 <table>
 <tr><th>Gateway</th><th>Profile</th><th>Target</th><th>Run</th>{{range .Outcomes}}<th class="{{class .}}">{{.}}</th>{{end}}</tr>
-{{range .M.Gateways}}{{$g := .}}<tr><td><b>{{.Name}}</b>{{with .RunError}}<br><span class="o-failed">run error</span> {{first .}}{{end}}</td><td><code>{{.Profile}}</code></td><td>{{.Target}}</td><td>{{if not .StartedAt.IsZero}}{{.StartedAt.UTC.Format "2006-01-02 15:04 UTC"}}{{end}}{{with .Tool}}<br><span class="meta">{{.}}</span>{{end}}</td>{{range $.Outcomes}}<td class="n">{{count $g.Counts .}}</td>{{end}}</tr>
+{{range .M.Gateways}}{{$g := .}}<tr><td><b>{{.Name}}</b>{{with .RunError}}<br><span class="o-failed">run error</span> {{first .}}{{end}}</td><td><code>{{.Profile}}</code></td><td>{{.Target}}</td><td class="run">{{if not .StartedAt.IsZero}}{{.StartedAt.UTC.Format "2006-01-02 15:04 UTC"}}{{end}}{{with .Tool}}<br><span class="meta">{{.}}</span>{{end}}</td>{{range $.Outcomes}}<td class="n">{{count $g.Counts .}}</td>{{end}}</tr>
 {{end}}</table>
 
 <h2>By feature</h2>

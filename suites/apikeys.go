@@ -78,7 +78,7 @@ var _ = conformance.Register(conformance.Area{
 				t.Expect(t.Invocations(scope)).To(Equal(int64(1)))
 			},
 		},
-		rejectedKey("APIKeyMissing", "A method with apiKeyRequired called without x-api-key", func(*APIKeysConfig) string { return "" }),
+		rejectedKey("APIKeyMissing", "A method with apiKeyRequired called with no x-api-key header", func(*APIKeysConfig) string { return "" }),
 		rejectedKey("APIKeyUnknown", "An x-api-key value that is no key", func(*APIKeysConfig) string { return "gatecheckNoSuchKey0000000000" }),
 		rejectedKey("APIKeyDisabled", "A disabled key", func(c *APIKeysConfig) string { return c.Disabled }),
 		rejectedKey("APIKeyNotInPlanForStage", "A key whose plans do not cover this stage", func(c *APIKeysConfig) string { return c.OtherStage }),
