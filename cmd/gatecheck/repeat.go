@@ -104,6 +104,10 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			_ = os.RemoveAll(dir)
+			if *o.baselineFirst {
+				fmt.Fprintf(stdout, "run %d/%d: passed, no regression against run 1\n", i, *n)
+				continue
+			}
 			fmt.Fprintf(stdout, "run %d/%d: passed\n", i, *n)
 			continue
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,5 +29,26 @@ func TestRepeatCountsFailuresAndNamesSpecs(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "2 of 2 runs failed") || !strings.Contains(stdout, "2× errors WrongStageMissingAuthenticationToken: failed") || strings.Contains(stdout, "skipped") {
 		t.Fatalf("the summary does not count the failures per spec:\n%s", stdout)
+	}
+}
+
+// --baseline-first keeps run 1 and compares every later run with it: an
+// unchanged gateway (the embedded one, its latency-overhead scenario) is
+// not flagged, and run 1's report stays as the baseline.
+func TestRepeatBaselineFirst(t *testing.T) {
+	t.Setenv(envRunMain, "1")
+	out := filepath.Join(t.TempDir(), "repeat")
+	code, stdout, stderr := gatecheck(t, "repeat", "--n", "2", "--baseline-first", "--label-filter", "feature:latency-overhead", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "run 1/2: passed; kept in") || !strings.Contains(stdout, "run 2/2: passed, no regression against run 1") || !strings.Contains(stdout, "0 of 2 runs failed") {
+		t.Fatalf("stdout:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "run-1", "report.json")); err != nil {
+		t.Fatalf("the baseline run's report is gone: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "run-1", "raw", "LatencyOverhead.vegeta")); err != nil {
+		t.Fatalf("the baseline run's raw results are gone: %v", err)
 	}
 }
