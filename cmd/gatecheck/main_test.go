@@ -190,11 +190,24 @@ func TestHelpExitsZero(t *testing.T) {
 		{"compare", "--help"}, {"profiles", "--help"}, {"profiles", "validate", "--help"}, {"hostile", "--help"},
 		{"bench", "--help"}, {"bench", "overhead", "--help"}, {"bench", "throttle", "--help"}, {"bench", "callbacks", "--help"},
 		{"bench", "idle", "--help"}, {"bench", "slowclients", "--help"}, {"bench", "peers", "--help"},
-		{"bench", "idle-clients", "--help"}, {"list", "--help"}, {"version", "--help"}, {"-h"},
+		{"bench", "idle-clients", "--help"}, {"list", "--help"}, {"matrix", "--help"}, {"version", "--help"}, {"-h"},
 	} {
 		code, out, errOut := gatecheck(t, args...)
 		if code != 0 || !strings.Contains(strings.ToLower(out+errOut), "usage") {
 			t.Errorf("gatecheck %s: exit %d, output %q%q; want the usage and exit 0", strings.Join(args, " "), code, out, errOut)
 		}
+	}
+}
+
+// matrix names every problem with its fix: an unknown peer, and run
+// directories that are not there.
+func TestMatrixBadInput(t *testing.T) {
+	code, _, errOut := gatecheck(t, "matrix", "--peers", "nginx,traefik", "--out", t.TempDir())
+	if code != runner.ExitConfig || !strings.Contains(errOut, "no shipped peer named traefik") || !strings.Contains(errOut, "nginx, haproxy, caddy") {
+		t.Errorf("unknown peer: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = gatecheck(t, "matrix", "--peers", "", filepath.Join(t.TempDir(), "nope"), "--out", t.TempDir())
+	if code != runner.ExitConfig || !strings.Contains(errOut, "gatecheck run --out") {
+		t.Errorf("missing run directory: exit %d, %q", code, errOut)
 	}
 }
