@@ -13,7 +13,7 @@ FUZZTIME ?= 60s
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/gatecheck
+	$(GO) build -trimpath -o $(BIN) ./cmd/gatecheck
 
 conformance: build
 	./$(BIN) run --out $(OUT)

@@ -391,7 +391,7 @@ func BuildReport(gr types.Report, p *profile.Profile) *reports.Report {
 			if spec.Reason == "" {
 				spec.Reason = sr.State.String()
 			}
-			spec.Location = sr.Failure.Location.String()
+			spec.Location = ProjectLocation(sr.Failure.Location.String())
 		}
 		rep.Specs = append(rep.Specs, spec)
 	}
