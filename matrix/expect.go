@@ -13,27 +13,55 @@ import (
 // regression or a config that stopped working; either way a person looks.
 type Expected struct {
 	Gateway string `json:"gateway"`
-	// Specs maps a spec to its outcome, or to outcomes separated by "|"
-	// when the gateway itself is not deterministic there; Notes must then
-	// say why.
+	// Specs maps a spec to its outcome. Where the gateway itself is not
+	// deterministic, a pin lists the outcomes it may give, separated by
+	// "|", each narrowed by the text its reason must contain when that
+	// matters ("OK|FAILED: write: broken pipe" admits that failure, not
+	// another); Notes must then say why.
 	Specs map[string]Outcome `json:"specs"`
 	Notes map[string]string  `json:"notes,omitempty"`
 }
 
-// allows reports whether a pinned outcome (or "A|B") admits o.
-func allows(pinned, o Outcome) bool {
-	return slices.Contains(strings.Split(string(pinned), "|"), string(o))
+// allows reports whether a pin admits a cell: one of its alternatives
+// names the cell's outcome and, when it gives one, a text in its reason.
+func allows(pinned Outcome, c Cell) bool {
+	for _, alt := range strings.Split(string(pinned), "|") {
+		outcome, text, narrowed := strings.Cut(alt, ": ")
+		if Outcome(outcome) == c.Outcome && (!narrowed || strings.Contains(c.Reason, text)) {
+			return true
+		}
+	}
+	return false
 }
 
-// Repin is got, keeping from old each pin with several outcomes (and its
-// note) that still admits what got shows: a re-pin does not drop a known
-// nondeterminism because one run landed on one side of it.
-func Repin(old, got *Expected) *Expected {
-	if old == nil {
-		return got
+// Check lists what is wrong with the pins themselves: a pin with several
+// outcomes and no note saying why, or a file pinned for another gateway.
+func (e *Expected) Check(name string) []string {
+	var out []string
+	if e.Gateway != name {
+		out = append(out, fmt.Sprintf("%s: the pinned expectations are %q's", name, e.Gateway))
 	}
+	for spec, pinned := range e.Specs {
+		if strings.Contains(string(pinned), "|") && e.Notes[spec] == "" {
+			out = append(out, fmt.Sprintf("%s %s: pinned %q with no note saying why the outcome varies", name, spec, pinned))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Repin is column name of m as pins, keeping from old each pin with
+// several outcomes (and its note) that still admits what m shows: a
+// re-pin does not drop a known nondeterminism because one run landed on
+// one side of it.
+func Repin(m *Matrix, name string, old *Expected) (*Expected, error) {
+	got, err := ExpectedOf(m, name)
+	if err != nil || old == nil {
+		return got, err
+	}
+	cells := cellsOf(m, name)
 	for spec, pinned := range old.Specs {
-		if o, ok := got.Specs[spec]; ok && strings.Contains(string(pinned), "|") && allows(pinned, o) {
+		if c, ok := cells[spec]; ok && strings.Contains(string(pinned), "|") && allows(pinned, c) {
 			got.Specs[spec] = pinned
 			if note := old.Notes[spec]; note != "" {
 				if got.Notes == nil {
@@ -43,7 +71,19 @@ func Repin(old, got *Expected) *Expected {
 			}
 		}
 	}
-	return got
+	return got, nil
+}
+
+// cellsOf is column name's cells by spec name.
+func cellsOf(m *Matrix, name string) map[string]Cell {
+	j := slices.IndexFunc(m.Gateways, func(g Gateway) bool { return g.Name == name })
+	out := map[string]Cell{}
+	if j >= 0 {
+		for _, row := range m.Rows {
+			out[row.Name] = row.Cells[j]
+		}
+	}
+	return out
 }
 
 // ExpectedOf is column name's outcomes in m.
@@ -90,7 +130,7 @@ func Diff(m *Matrix, name string, want *Expected) []string {
 	if j < 0 {
 		return []string{fmt.Sprintf("%s: no such column in the matrix", name)}
 	}
-	var out []string
+	out := want.Check(name)
 	seen := map[string]bool{}
 	for _, row := range m.Rows {
 		c := row.Cells[j]
@@ -100,7 +140,7 @@ func Diff(m *Matrix, name string, want *Expected) []string {
 		case !ok && c.Outcome == Absent:
 		case !ok:
 			out = append(out, fmt.Sprintf("%s %s: %s, not pinned (a new spec? pin it: make matrix-pin)", name, row.Name, c.Outcome))
-		case !allows(w, c.Outcome):
+		case !allows(w, c):
 			line := fmt.Sprintf("%s %s: expected %s, got %s", name, row.Name, w, c.Outcome)
 			if r := firstLine(c.Reason); r != "" {
 				line += ": " + r

@@ -127,6 +127,14 @@ func (p Peer) Start(ctx context.Context, root, dir string) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Absolute: the peer runs in dir and would resolve a relative config
+	// path against it (nginx: against its own prefix).
+	if root, err = filepath.Abs(root); err != nil {
+		return nil, err
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
 	addr, noDefault, err := p.ListenAddrs(root)
 	if err != nil {
 		return nil, err
@@ -158,7 +166,11 @@ func (p Peer) Start(ctx context.Context, root, dir string) (*Running, error) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir) // caddy keeps its state there
 	logPath := filepath.Join(dir, p.Name+".log")
-	proc, err := startChild(ctx, cmd, logPath, addr)
+	addrs := []string{addr}
+	if noDefault != "" {
+		addrs = append(addrs, noDefault)
+	}
+	proc, err := startChild(ctx, cmd, logPath, addrs...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Name, err)
 	}

@@ -31,6 +31,10 @@ type Options struct {
 // startTimeout bounds the wait for a child to listen.
 const startTimeout = 20 * time.Second
 
+// ErrStart is a gateway (or the fixture) that did not start listening:
+// the matrix could not test it.
+var ErrStart = errors.New("did not start")
+
 // RunAll starts the fixture and the reference gateway that backs the peers'
 // WebSocket routes, runs the suites against the reference gateway (the
 // embedded default) and each peer in turn, stops everything, and builds
@@ -53,6 +57,15 @@ func RunAll(ctx context.Context, o Options) (*Matrix, error) {
 		fmt.Fprintf(o.Progress, "left out: %s\n", strings.Join(missing, "; "))
 	}
 	o.Peers = installed
+	// Absolute paths: peers run in their scratch directory and resolve a
+	// relative config path against it (nginx against its own prefix).
+	var err error
+	if o.Root, err = filepath.Abs(o.Root); err != nil {
+		return nil, err
+	}
+	if o.Out, err = filepath.Abs(o.Out); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
 	}
@@ -155,14 +168,20 @@ func startBacking(ctx context.Context, o Options) (func(), error) {
 		}
 	}
 	for _, c := range []struct {
-		name, addr string
-		args       []string
-	}{{"fixture", FixtureAddr, fixtureArgs}, {"reference-websocket", ReferenceWebSocketAddr, gatewayArgs}} {
-		if err := refuseBusy(c.addr); err != nil {
-			stop()
-			return nil, fmt.Errorf("matrix: %s: %w", c.name, err)
+		name  string
+		addrs []string
+		args  []string
+	}{
+		{"fixture", []string{FixtureAddr}, fixtureArgs},
+		{"reference-websocket", []string{ReferenceRESTAddr, ReferenceWebSocketAddr, ReferenceNoDefaultAddr}, gatewayArgs},
+	} {
+		for _, a := range c.addrs {
+			if err := refuseBusy(a); err != nil {
+				stop()
+				return nil, fmt.Errorf("matrix: %s: %w", c.name, err)
+			}
 		}
-		ch, err := startChild(ctx, exec.Command(o.Self, c.args...), filepath.Join(o.Out, c.name+".log"), c.addr)
+		ch, err := startChild(ctx, exec.Command(o.Self, c.args...), filepath.Join(o.Out, c.name+".log"), c.addrs...)
 		if err != nil {
 			stop()
 			return nil, fmt.Errorf("matrix: %s: %w", c.name, err)
@@ -178,15 +197,17 @@ type child struct {
 	exited chan struct{}
 }
 
-// startChild starts cmd with its output in logPath and waits, bounded by
-// startTimeout, until it listens on addr; on failure the error quotes
-// its log.
-func startChild(ctx context.Context, cmd *exec.Cmd, logPath, addr string) (*child, error) {
+// startChild starts cmd in a process group of its own, with its output in
+// logPath, and waits, bounded by startTimeout, until it listens on every
+// addr; on failure the error (ErrStart) quotes its log.
+func startChild(ctx context.Context, cmd *exec.Cmd, logPath string, addrs ...string) (*child, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Its own group, so stop reaches a master's workers too (nginx).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, err
@@ -195,24 +216,28 @@ func startChild(ctx context.Context, cmd *exec.Cmd, logPath, addr string) (*chil
 	go func() { _ = cmd.Wait(); logFile.Close(); close(c.exited) }()
 	wctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	if err := WaitListening(wctx, addr, c.exited); err != nil {
-		c.stop()
-		log, _ := os.ReadFile(logPath)
-		return nil, fmt.Errorf("did not listen on %s: %w\n%s", addr, err, strings.TrimSpace(string(log)))
+	for _, addr := range addrs {
+		if err := WaitListening(wctx, addr, c.exited); err != nil {
+			c.stop()
+			log, _ := os.ReadFile(logPath)
+			return nil, fmt.Errorf("%w: not listening on %s: %v\n%s", ErrStart, addr, err, strings.TrimSpace(string(log)))
+		}
 	}
 	return c, nil
 }
 
-// stop ends the child: SIGTERM, then SIGKILL after 5 s.
+// stop ends the child's process group: SIGTERM, then SIGKILL after 5 s.
 func (c *child) stop() {
 	if c == nil {
 		return
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	pgid := -c.cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	select {
 	case <-c.exited:
 	case <-time.After(5 * time.Second):
-		_ = c.cmd.Process.Kill()
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
 		<-c.exited
 	}
+	_ = syscall.Kill(pgid, syscall.SIGKILL) // workers that outlived their master
 }

@@ -99,9 +99,10 @@ func summaryText(counts map[Outcome]int, specs int) string {
 	return strings.Join(parts, ", ")
 }
 
-// mdCell escapes a Markdown table cell.
+// mdCell escapes a Markdown table cell: a reason may quote a gateway's
+// HTML error page, which a Markdown renderer would otherwise render.
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 var mdIcon = map[Outcome]string{OK: "✅", NonStrict: "🔷", Failed: "❌", Invalid: "⚠️", ConfigError: "⚠️", Unsupported: "➖", Skipped: "⏭️", Absent: "·"}

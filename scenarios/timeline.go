@@ -29,10 +29,12 @@ type timelineSecond struct {
 }
 
 // NewTimeline returns a timeline whose second 0 begins at start, or, when
-// start is zero, at the first result added: Vegeta hands results over in
-// about the order it sent them, and the first request is sent a moment
-// after the attack is asked for, so anchoring on it keeps a phase of n
-// seconds in n buckets.
+// start is zero, at the first result added. Vegeta hands results over as
+// they complete, which on a phase of short requests is within
+// milliseconds of the order it sent them; anchoring on the first keeps a
+// phase of n seconds in n buckets where anchoring on the moment the
+// attack was asked for spills its last requests into an n+1th. A result
+// sent before the anchor counts in second 0.
 func NewTimeline(start time.Time) *Timeline { return &Timeline{start: start} }
 
 // Add counts r in the second it was sent in; a result sent before start

@@ -42,7 +42,7 @@ type CanaryConfig struct {
 	LoadDuration time.Duration `yaml:"loadDuration"`
 	// Static: the split is fixed in the gateway's own configuration at
 	// Percent, with no control plane to move it (nginx split_clients,
-	// HAProxy server weights). CanarySplit and CanaryNoStickiness judge it
+	// HAProxy rand, weighted servers). CanarySplit and CanaryNoStickiness judge it
 	// as it is; the checks that move or promote a split need the
 	// management API and are skipped.
 	Static bool `yaml:"static"`

@@ -178,7 +178,7 @@ var _ = conformance.Register(conformance.Area{
 			Name:        "QuotaBoundary",
 			Feature:     FeatureUsagePlans,
 			Section:     "§3.2, §13.2",
-			Description: `A key's quota admits exactly its limit; the next request gets 429 {"message":"Limit Exceeded"} (LimitExceededException, not the throttle body), no Retry-After, and never reaches the backend`,
+			Description: `A key's quota admits exactly its limit; the next request gets 429, no Retry-After, and never reaches the backend. Its body {"message":"Limit Exceeded"} (LimitExceededException, not the throttle body) belongs to gateway-responses: another body is NON-STRICT when the profile does not claim that feature`,
 			Needs:       []string{conformance.NeedRoute("keyed"), conformance.NeedManagement, conformance.NeedFixtureCounters},
 			Test: func(t *conformance.T) {
 				cfg := usagePlansConfig(t)

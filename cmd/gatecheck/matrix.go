@@ -80,8 +80,15 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		}
 		peers = append(peers, p)
 	}
+	var problems []string
 	if len(unknown) > 0 {
-		fmt.Fprintf(stderr, "gatecheck matrix: --peers: no shipped peer named %s (fixtures/peers/ has %s)\n", strings.Join(unknown, ", "), peerNames())
+		problems = append(problems, fmt.Sprintf("--peers: no shipped peer named %s (fixtures/peers/ has %s)", strings.Join(unknown, ", "), peerNames()))
+	}
+	if *o.pin && *o.check {
+		problems = append(problems, "--pin and --check-expected: pin after a deliberate change, or check against the pins, not both")
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "gatecheck matrix: %s\n", strings.Join(problems, "\n  "))
 		return runner.ExitConfig
 	}
 	var m *matrix.Matrix
@@ -103,6 +110,9 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		m, err = matrix.RunAll(ctx, matrix.Options{Root: *o.root, Self: self, Out: *o.out, Reference: *o.reference, Peers: peers, SkipMissing: *o.skipMissing, Progress: stdout})
 		if err != nil {
 			fmt.Fprintf(stderr, "gatecheck %v\n", err)
+			if errors.Is(err, matrix.ErrStart) {
+				return runner.ExitUnreachable
+			}
 			return runner.ExitConfig
 		}
 	}
@@ -111,17 +121,27 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitConfig
 	}
 	fmt.Fprintf(stdout, "matrix: %s/{matrix.json,matrix.md,matrix.html}\n", *o.out)
-	code := 0
+	code, compared := 0, 0
 	for _, p := range peers {
-		got, err := matrix.ExpectedOf(m, p.Name)
-		if err != nil {
+		if _, err := matrix.ExpectedOf(m, p.Name); err != nil {
 			continue // not a column of this matrix
 		}
 		path := p.ExpectedPath(*o.root)
 		switch {
+		case *o.pin && runErrorOf(m, p.Name) != "":
+			fmt.Fprintf(stderr, "gatecheck matrix: %s's run did not test it (%s): not pinned\n", p.Name, runErrorOf(m, p.Name))
+			return runner.ExitConfig
 		case *o.pin:
-			old, _ := matrix.ReadExpected(path) // none yet: nothing to keep
-			if err := matrix.WriteExpected(path, matrix.Repin(old, got)); err != nil {
+			old, err := matrix.ReadExpected(path)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintf(stderr, "gatecheck matrix: %v (fix or remove it before pinning)\n", err)
+				return runner.ExitConfig
+			}
+			got, err := matrix.Repin(m, p.Name, old)
+			if err == nil {
+				err = matrix.WriteExpected(path, got)
+			}
+			if err != nil {
 				fmt.Fprintf(stderr, "gatecheck matrix: %v\n", err)
 				return runner.ExitConfig
 			}
@@ -132,6 +152,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "gatecheck matrix: %v (pin a peer's outcomes with --pin)\n", err)
 				return runner.ExitConfig
 			}
+			compared++
 			if d := matrix.DiffText(matrix.Diff(m, p.Name, want)); d != "" {
 				fmt.Fprintf(stdout, "%s: %s\n", p.Name, d)
 				code = runner.ExitFailed
@@ -140,7 +161,21 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	if *o.check && compared == 0 && !*o.skipMissing { // peers left out were named by RunAll
+		fmt.Fprintf(stderr, "gatecheck matrix: --check-expected compared nothing: no column is a shipped peer (%s)\n", peerNames())
+		return runner.ExitConfig
+	}
 	return code
+}
+
+// runErrorOf is the run error of column name, or "".
+func runErrorOf(m *matrix.Matrix, name string) string {
+	for _, g := range m.Gateways {
+		if g.Name == name {
+			return g.RunError
+		}
+	}
+	return ""
 }
 
 func peerNames() string {

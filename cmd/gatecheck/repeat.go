@@ -103,11 +103,12 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "run %d/%d: passed; kept in %s as the baseline of the later runs\n", i, *n, dir)
 				continue
 			}
-			_ = os.RemoveAll(dir)
 			if *o.baselineFirst {
-				fmt.Fprintf(stdout, "run %d/%d: passed, no regression against run 1\n", i, *n)
+				fmt.Fprintf(stdout, "run %d/%d: passed; %s\n", i, *n, baselineSummary(filepath.Join(dir, "report.json")))
+				_ = os.RemoveAll(dir)
 				continue
 			}
+			_ = os.RemoveAll(dir)
 			fmt.Fprintf(stdout, "run %d/%d: passed\n", i, *n)
 			continue
 		}
@@ -151,6 +152,25 @@ func cmdRepeat(args []string, stdout, stderr io.Writer) int {
 		return runner.ExitFailed
 	}
 	return 0
+}
+
+// baselineSummary says how much of a passed run was compared with run 1:
+// a run with no metric judged was not tested against the baseline at all.
+func baselineSummary(reportPath string) string {
+	rep, err := reports.ReadJSON(reportPath)
+	if err != nil || rep.Baseline == nil {
+		return "not compared with run 1 (no baseline comparison in its report)"
+	}
+	judged := 0
+	for _, m := range rep.Baseline.Metrics {
+		if m.Judged {
+			judged++
+		}
+	}
+	if judged == 0 {
+		return fmt.Sprintf("none of its %d scenario metrics could be judged against run 1 (too few samples)", len(rep.Baseline.Metrics))
+	}
+	return fmt.Sprintf("%d of %d scenario metrics judged against run 1, none regressed", judged, len(rep.Baseline.Metrics))
 }
 
 // regressedMetric is the metric a regression line names (the text before

@@ -42,7 +42,7 @@ func TestRepeatBaselineFirst(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "run 1/2: passed; kept in") || !strings.Contains(stdout, "run 2/2: passed, no regression against run 1") || !strings.Contains(stdout, "0 of 2 runs failed") {
+	if !strings.Contains(stdout, "run 1/2: passed; kept in") || !strings.Contains(stdout, "scenario metrics judged against run 1, none regressed") || !strings.Contains(stdout, "0 of 2 runs failed") {
 		t.Fatalf("stdout:\n%s", stdout)
 	}
 	if _, err := os.Stat(filepath.Join(out, "run-1", "report.json")); err != nil {

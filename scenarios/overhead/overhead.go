@@ -78,8 +78,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		enc = scenarios.NewRawEncoder(o.Raw)
 	}
 	direct, gw := &vegeta.Metrics{}, &vegeta.Metrics{}
-	// One timeline per side over the whole run: the other side's rounds
-	// show as gaps.
+	// One timeline per side over the whole run, from its first request:
+	// with rounds shorter than a second, each second holds part of a
+	// round, so its request count is below the rate.
 	directT, gwT := scenarios.NewTimeline(time.Time{}), scenarios.NewTimeline(time.Time{})
 	res := &Result{Valid: true, rounds: o.Rounds}
 	per := o.Duration / time.Duration(o.Rounds)
