@@ -74,7 +74,7 @@ func TestViews(t *testing.T) {
 		"| cache | 1 | all 1 OK | 1 FAILED |",
 		"| gateway-responses | 1 | all 1 OK | unsupported |",
 		"| timeouts | IntegrationTimeoutExceeded | integration-timeout | ✅ OK | 🔷 NON-STRICT [2] |",
-		"1. nginx, CacheHitWithinTTL: the second GET is a miss \\| really", // escaped, first line only
+		"1. nginx, CacheHitWithinTTL: the second GET is a miss \\| really",                                // escaped, first line only
 		"2. nginx, IntegrationTimeoutExceeded: status 504 as AWS answers, with &lt;html&gt; of its own\n", // escaped: not rendered
 	} {
 		if !strings.Contains(md, want) {
