@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/fixtures/backend"
@@ -332,7 +333,8 @@ func cacheHitRatioUnderLoad(t *conformance.T) {
 func cacheMetrics(t *conformance.T, stage, resource string) (hits, misses float64) {
 	resp := t.Get(t.Target.Profile.Target.MetricsURL, nil)
 	t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
-	families, err := new(expfmt.TextParser).TextToMetricFamilies(strings.NewReader(string(resp.Body)))
+	parser := expfmt.NewTextParser(model.UTF8Validation) // the zero TextParser panics on any name (common v0.66+)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(string(resp.Body)))
 	t.Expect(err).NotTo(HaveOccurred(), "metrics are not Prometheus text")
 	read := func(name string) float64 {
 		f := families[name]

@@ -12,6 +12,7 @@ import (
 	gws "github.com/gorilla/websocket"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/gatecheck/gatecheck/conformance"
 	"github.com/gatecheck/gatecheck/profile"
@@ -265,7 +266,8 @@ func expectHandshakeRefused(t *conformance.T, status int, what string) {
 func wsMetrics(t *conformance.T, stage string) map[string]float64 {
 	resp := t.Get(t.Target.Profile.Target.MetricsURL, nil)
 	t.Expect(resp.Status).To(Equal(http.StatusOK), "%s", resp)
-	families, err := new(expfmt.TextParser).TextToMetricFamilies(strings.NewReader(string(resp.Body)))
+	parser := expfmt.NewTextParser(model.UTF8Validation) // the zero TextParser panics on any name (common v0.66+)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(string(resp.Body)))
 	t.Expect(err).NotTo(HaveOccurred(), "metrics are not Prometheus text")
 	sums := map[string]float64{}
 	for name, f := range families {
