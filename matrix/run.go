@@ -195,6 +195,7 @@ func startBacking(ctx context.Context, o Options) (func(), error) {
 type child struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
+	addrs  []string // where it listens: stop waits until they are free
 }
 
 // startChild starts cmd in a process group of its own, with its output in
@@ -212,7 +213,7 @@ func startChild(ctx context.Context, cmd *exec.Cmd, logPath string, addrs ...str
 		logFile.Close()
 		return nil, err
 	}
-	c := &child{cmd: cmd, exited: make(chan struct{})}
+	c := &child{cmd: cmd, exited: make(chan struct{}), addrs: addrs}
 	go func() { _ = cmd.Wait(); logFile.Close(); close(c.exited) }()
 	wctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
@@ -226,7 +227,10 @@ func startChild(ctx context.Context, cmd *exec.Cmd, logPath string, addrs ...str
 	return c, nil
 }
 
-// stop ends the child's process group: SIGTERM, then SIGKILL after 5 s.
+// stop ends the child's process group: SIGTERM, then SIGKILL after 5 s,
+// and any process of the group left once the child has exited (a worker
+// that outlived its master); then it waits, at most 5 s, until no one
+// listens on the child's addresses, so the next gateway can take them.
 func (c *child) stop() {
 	if c == nil {
 		return
@@ -239,5 +243,11 @@ func (c *child) stop() {
 		_ = syscall.Kill(pgid, syscall.SIGKILL)
 		<-c.exited
 	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL) // workers that outlived their master
+	_ = syscall.Kill(pgid, syscall.SIGKILL)
+	deadline := time.Now().Add(5 * time.Second)
+	for _, addr := range c.addrs {
+		for time.Now().Before(deadline) && refuseBusy(addr) != nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
