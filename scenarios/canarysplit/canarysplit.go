@@ -233,6 +233,11 @@ func Run(ctx context.Context, o Options) (*reports.Scenario, error) {
 	case len(graded) > 0:
 		afterPh.Reason = NonStrictPrefix + strings.Join(graded, "; ")
 	}
+	if c.afterGrace == 0 && afterPh.Verdict == reports.Passed {
+		// A pass here would say the stage switched; the run never saw it.
+		note := fmt.Sprintf("the switch is not judged here: no request was sent after the promotion returned and its grace (%v) ended; lengthen the run or shorten the grace", o.Grace)
+		afterPh.Reason = strings.TrimPrefix(afterPh.Reason+"; "+note, "; ")
+	}
 	sc := &reports.Scenario{Verdict: reports.Passed}
 	scenarios.AddPhase(sc, &before)
 	scenarios.AddPhase(sc, &afterPh)

@@ -251,3 +251,14 @@ func TestUnsettledAfterPromotionFails(t *testing.T) {
 		})
 	}
 }
+
+// A grace that outlasts the run leaves the switch unseen: the phase says
+// so instead of passing silently (the check then waits for the switch).
+func TestGraceBeyondTheRunIsSaid(t *testing.T) {
+	s := &stage{}
+	sc := run(t, s, 5*time.Second, s.promoteAfter(0))
+	after := sc.Phases[1]
+	if after.Verdict != reports.Passed || !strings.Contains(after.Reason, "the switch is not judged here") || after.Values["promoted"] != 0 {
+		t.Fatalf("after promotion: %s %q %v", after.Verdict, after.Reason, after.Values)
+	}
+}
