@@ -24,7 +24,7 @@ type Timeline struct {
 
 type timelineSecond struct {
 	latency vegeta.LatencyMetrics
-	codes   map[string]int
+	codes   map[uint16]int // keyed by the code, not its text: Add runs on the attack's results loop
 	n       int
 }
 
@@ -54,9 +54,9 @@ func (t *Timeline) Add(r *vegeta.Result) {
 	s.n++
 	s.latency.Add(r.Latency)
 	if s.codes == nil {
-		s.codes = make(map[string]int, 2)
+		s.codes = make(map[uint16]int, 2)
 	}
-	s.codes[strconv.Itoa(int(r.Code))]++
+	s.codes[r.Code]++
 }
 
 // Series returns one entry per second from the first to the last that
@@ -73,8 +73,12 @@ func (t *Timeline) Series() []reports.Second {
 	out := make([]reports.Second, 0, len(t.secs)-first)
 	for i := first; i < len(t.secs); i++ {
 		s := &t.secs[i]
-		sec := reports.Second{At: i, Requests: s.n, StatusCodes: s.codes}
+		sec := reports.Second{At: i, Requests: s.n}
 		if s.n > 0 {
+			sec.StatusCodes = make(map[string]int, len(s.codes))
+			for code, n := range s.codes {
+				sec.StatusCodes[strconv.Itoa(int(code))] = n
+			}
 			sec.P50, sec.P99 = s.latency.Quantile(0.50).Seconds(), s.latency.Quantile(0.99).Seconds()
 		}
 		out = append(out, sec)

@@ -73,3 +73,15 @@ func TestTimelineAnchorsOnTheFirstResult(t *testing.T) {
 		t.Fatalf("series = %+v, want two seconds of 100", s)
 	}
 }
+
+// Add is on the attack's results loop: after a second's first result, it
+// allocates nothing.
+func TestTimelineAddDoesNotAllocate(t *testing.T) {
+	start := time.Now()
+	tl := NewTimeline(start)
+	r := &vegeta.Result{Timestamp: start, Latency: time.Millisecond, Code: 429}
+	tl.Add(r)
+	if n := testing.AllocsPerRun(1000, func() { tl.Add(r) }); n > 0.01 {
+		t.Fatalf("Add allocates %.2f times per result", n)
+	}
+}
