@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/gatecheck/gatecheck/reports"
 )
 
 // Expected is a peer's pinned expectations: the outcome of every spec
@@ -142,7 +144,7 @@ func Diff(m *Matrix, name string, want *Expected) []string {
 			out = append(out, fmt.Sprintf("%s %s: %s, not pinned (a new spec? pin it: make matrix-pin)", name, row.Name, c.Outcome))
 		case !allows(w, c):
 			line := fmt.Sprintf("%s %s: expected %s, got %s", name, row.Name, w, c.Outcome)
-			if r := firstLine(c.Reason); r != "" {
+			if r := reports.FirstLine(c.Reason); r != "" {
 				line += ": " + r
 			}
 			out = append(out, line)

@@ -2,14 +2,14 @@ package matrix
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gatecheck/gatecheck/internal/browsertest"
 
 	"github.com/gatecheck/gatecheck/reports"
 )
@@ -20,19 +20,7 @@ import (
 // the table links to exists. It skips only when no Chromium is installed
 // and GATECHECK_REQUIRE_BROWSER is unset (CI sets it).
 func TestMatrixHTMLInBrowser(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil && !strings.Contains(p, "snap/") {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Getenv("GATECHECK_REQUIRE_BROWSER") == "" {
-			t.Skip("no chromium on PATH (set GATECHECK_REQUIRE_BROWSER=1 to make this a failure)")
-		}
-		t.Fatal("GATECHECK_REQUIRE_BROWSER is set but no chromium is on PATH: apt-get install -y chromium")
-	}
+	browser := browsertest.Chromium(t)
 	long := "status 504 as AWS answers, with the gateway's own error response: body \"<html><head><title>504 Gateway Time-out</title></head>" + strings.Repeat("x", 300) + "\""
 	var runs []Run
 	for _, name := range []string{"reference", "nginx", "haproxy", "caddy"} {

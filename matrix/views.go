@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gatecheck/gatecheck/reports"
 )
 
 // outcomeOrder is how outcomes are listed in counts and legends.
@@ -35,12 +37,6 @@ func footnoted(c Cell) bool {
 		return false
 	}
 	return c.Reason != ""
-}
-
-// firstLine is a reason's first line, for a table cell or a tooltip.
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
 }
 
 // FeatureSummary is one feature across the gateways: per gateway, the
@@ -131,7 +127,7 @@ func Markdown(m *Matrix) []byte {
 		}
 		b.WriteString("\n")
 		if g.RunError != "" {
-			fmt.Fprintf(&b, "| | run error: %s | | | |\n", mdCell(firstLine(g.RunError)))
+			fmt.Fprintf(&b, "| | run error: %s | | | |\n", mdCell(reports.FirstLine(g.RunError)))
 		}
 	}
 	b.WriteString("\n## By feature\n\n| Feature | Specs |")
@@ -159,7 +155,7 @@ func Markdown(m *Matrix) []byte {
 		for j, c := range row.Cells {
 			cell := mdIcon[c.Outcome] + " " + string(c.Outcome)
 			if footnoted(c) {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s", m.Gateways[j].Name, row.Name, firstLine(c.Reason)))
+				notes = append(notes, fmt.Sprintf("%s, %s: %s", m.Gateways[j].Name, row.Name, reports.FirstLine(c.Reason)))
 				cell += fmt.Sprintf(" [%d]", len(notes))
 			}
 			b.WriteString(" " + cell + " |")
@@ -224,7 +220,7 @@ func HTML(m *Matrix) ([]byte, error) {
 
 var page = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"class":   func(o Outcome) string { return "o-" + strings.ToLower(string(o)) },
-	"first":   firstLine,
+	"first":   reports.FirstLine,
 	"count":   func(c map[Outcome]int, o Outcome) int { return c[o] },
 	"summary": summaryText,
 	"cols":    func(m *Matrix) int { return len(m.Gateways) + 2 },

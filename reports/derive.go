@@ -141,8 +141,9 @@ func lines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// firstLine is the first non-blank line of s, trimmed.
-func firstLine(s string) string {
+// FirstLine is the first non-blank line of s, trimmed: a reason as a
+// table cell or a tooltip shows it.
+func FirstLine(s string) string {
 	for _, l := range lines(s) {
 		if l = strings.TrimSpace(l); l != "" {
 			return l
@@ -176,7 +177,7 @@ func unsupportedFeatures(specs []Spec) []unsupportedFeature {
 		if !ok {
 			i = len(out)
 			index[f] = i
-			out = append(out, unsupportedFeature{Feature: f, Reason: firstLine(sp.Reason)})
+			out = append(out, unsupportedFeature{Feature: f, Reason: FirstLine(sp.Reason)})
 		}
 		out[i].Count++
 	}

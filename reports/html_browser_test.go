@@ -3,13 +3,13 @@ package reports
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gatecheck/gatecheck/internal/browsertest"
 )
 
 // TestHTMLInBrowser renders the report of every scenario kind in headless
@@ -19,13 +19,7 @@ import (
 // installed and GATECHECK_REQUIRE_BROWSER is unset (CI sets it, so there a
 // missing browser fails). It leaves a screenshot in the temp directory.
 func TestHTMLInBrowser(t *testing.T) {
-	browser := findChromium()
-	if browser == "" {
-		if os.Getenv("GATECHECK_REQUIRE_BROWSER") == "" {
-			t.Skip("no chromium on PATH (install Debian's chromium; set GATECHECK_REQUIRE_BROWSER=1 to make this a failure)")
-		}
-		t.Fatal("GATECHECK_REQUIRE_BROWSER is set but no chromium is on PATH: apt-get install -y chromium")
-	}
+	browser := browsertest.Chromium(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, HTMLFile)
 	if err := fullReport().WriteHTML(path); err != nil {
@@ -130,14 +124,4 @@ func TestHTMLInBrowser(t *testing.T) {
 			t.Errorf("plot %q: %d of its %d marks draw", p.Label, p.DrawnMarks, p.Marks)
 		}
 	}
-}
-
-// findChromium is the path of a Chromium or Chrome binary, or "".
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil && !strings.HasSuffix(p, "snap/bin/"+name) {
-			return p
-		}
-	}
-	return ""
 }

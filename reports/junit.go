@@ -183,7 +183,7 @@ func junitTestCase(area string, sp Spec) junitCase {
 	switch sp.Verdict {
 	case Passed:
 	case Failed:
-		msg := firstLine(reason)
+		msg := FirstLine(reason)
 		if msg == "" {
 			msg = "failed"
 		}
@@ -196,22 +196,22 @@ func junitTestCase(area string, sp Spec) junitCase {
 		}
 		c.Failure = &junitProblem{Message: msg, Type: "conformance", Body: body}
 	case Unsupported:
-		why := firstLine(reason)
+		why := FirstLine(reason)
 		if why == "" {
 			why = "profile does not claim feature " + strconv.Quote(sp.Feature)
 		}
 		c.Skipped = &junitSkipped{Message: "unsupported: " + why, Body: multiline(reason)}
 	case Skipped:
-		why := firstLine(reason)
+		why := FirstLine(reason)
 		if why == "" {
 			why = "skipped"
 		}
 		c.Skipped = &junitSkipped{Message: why, Body: multiline(reason)}
 	case Invalid:
-		c.Skipped = &junitSkipped{Message: "invalid: " + firstLine(reason), Body: multiline(reason)}
+		c.Skipped = &junitSkipped{Message: "invalid: " + FirstLine(reason), Body: multiline(reason)}
 	case ConfigError:
 		// JUnit's <error>: the test could not run, which is not a failure.
-		c.Error = &junitProblem{Message: "configuration error: " + firstLine(reason), Type: "configuration", Body: strings.TrimRight(reason, "\n")}
+		c.Error = &junitProblem{Message: "configuration error: " + FirstLine(reason), Type: "configuration", Body: strings.TrimRight(reason, "\n")}
 	default:
 		c.Error = &junitProblem{
 			Message: fmt.Sprintf("unrecognised verdict %q in report", sp.Verdict),

@@ -23,7 +23,7 @@ func (e *RunError) fix() string {
 // headline is the one-line form: "run error (unreachable): …; fix the
 // profile field target.restURL".
 func (e *RunError) headline() string {
-	s := fmt.Sprintf("run error (%s): %s", orUnknown(e.Kind), firstLine(e.Message))
+	s := fmt.Sprintf("run error (%s): %s", orUnknown(e.Kind), FirstLine(e.Message))
 	if f := e.fix(); f != "" {
 		s += "; " + f
 	}

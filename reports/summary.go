@@ -54,7 +54,7 @@ func WriteSummary(w io.Writer, r *Report) {
 	}
 
 	for _, sp := range nonStrict(r.Specs) {
-		fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section, firstLine(sp.Reason))
+		fmt.Fprintf(w, "NON-STRICT %s/%s [%s, %s]: %s\n", areaName(sp.Area), sp.Name, sp.Feature, sp.Section, FirstLine(sp.Reason))
 	}
 	writeScenarios(w, r.Scenarios)
 	if uf := unsupportedFeatures(r.Specs); len(uf) > 0 {
@@ -111,7 +111,7 @@ func writeScenarios(w io.Writer, scenarios []Scenario) {
 		}
 		tw.Flush()
 		if sc.Reason != "" {
-			fmt.Fprintf(w, "  %s\n", firstLine(sc.Reason))
+			fmt.Fprintf(w, "  %s\n", FirstLine(sc.Reason))
 		}
 		if sc.RawResults != "" {
 			fmt.Fprintf(w, "  raw results: %s (in the report directory)\n", sc.RawResults)

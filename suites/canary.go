@@ -90,19 +90,19 @@ func canaryConfig(t *conformance.T) *CanaryConfig {
 	return c
 }
 
-// splitAt is the share a split check judges: percent, set through the
-// management API, or, for a static split, the profile's own percent as
-// the gateway is configured (no management needed).
-func splitAt(t *conformance.T, cfg *CanaryConfig, percent float64) (judged float64, restore func()) {
+// splitAt sets the share a split check judges to percent through the
+// management API and returns what restores it; a static split is judged
+// as the gateway is configured (canary.percent), with nothing to set.
+func splitAt(t *conformance.T, cfg *CanaryConfig, percent float64) (restore func()) {
 	if cfg.Static {
-		return cfg.Percent, func() {}
+		return func() {}
 	}
 	if !t.Target.Profile.Target.HasManagement() {
 		t.Skipf("needs control actions through the API Gateway management API to set percentTraffic; set target.credentials (and target.managementURL for an emulator), or canary.static for a split fixed in the gateway's configuration")
 	}
 	restore = restoreLater(t, cfg.Stage, replace("/canarySettings/percentTraffic", "0"))
 	setPercent(t, cfg.Stage, percent)
-	return percent, restore
+	return restore
 }
 
 // updateStage sends an UpdateStage patch.
@@ -413,7 +413,7 @@ var _ = conformance.Register(conformance.Area{
 				p0 := cfg.Percent / 100
 				n := stats.SampleSize(p0, cfg.Delta, cfg.Alpha, cfg.Power)
 				lo, hi := stats.Acceptance(n, p0, cfg.Alpha)
-				_, restore := splitAt(t, cfg, cfg.Percent)
+				restore := splitAt(t, cfg, cfg.Percent)
 				defer restore()
 				k := count(sample(t, cfg.Stage, n, t.Target.HTTP))
 				wlo, whi := stats.Wilson(k, n, stats.ZForAlpha(cfg.Alpha))
@@ -428,7 +428,7 @@ var _ = conformance.Register(conformance.Area{
 			Needs:       []string{conformance.NeedRoute("mock")},
 			Test: func(t *conformance.T) {
 				cfg := canaryConfig(t)
-				_, restore := splitAt(t, cfg, 50)
+				restore := splitAt(t, cfg, 50)
 				defer restore()
 				oneConn := conformance.NewClient(&http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, Proxy: nil}, t.Target.Profile.Waits.Request)
 				defer oneConn.CloseIdleConnections()

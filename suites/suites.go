@@ -44,20 +44,12 @@ func expectGatewayError(t *conformance.T, resp *conformance.Response, status int
 	}
 	var differs []string
 	if !ok || msg != message {
-		differs = append(differs, fmt.Sprintf("body %q (AWS: {\"message\":%q})", firstBytes(resp.Body, 120), message))
+		differs = append(differs, fmt.Sprintf("body %.120q (AWS: {\"message\":%q})", resp.Body, message))
 	}
 	if errorType != "" && gotType != errorType {
 		differs = append(differs, fmt.Sprintf("x-amzn-ErrorType %q (AWS: %q)", gotType, errorType))
 	}
 	t.NonStrict("status %d as AWS answers, with the gateway's own error response: %s; the profile does not claim %s", status, strings.Join(differs, ", "), FeatureGatewayResponses)
-}
-
-// firstBytes is the start of a body for a reason, cut at n bytes.
-func firstBytes(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
 }
 
 // runScenario runs a load scenario as a check: raw results go to the run's
